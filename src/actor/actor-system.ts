@@ -1,0 +1,85 @@
+/**
+ * The actor system: one nact system plus the clock and pubsub every actor of it shares, and
+ * the dead-letter count.
+ *
+ * @example
+ * const system = createActorSystem({ clock: new ManualClock() });
+ * const ref = await spawnActor(system, counter);
+ * ref.cast({ type: 'add', by: 1 });
+ * await system.stop();
+ */
+import { start as startNact, stop as stopNact, type Ref } from 'nact';
+import { type Clock, systemClock } from '../clock.ts';
+import type { ThunderlineEvent } from '../events.ts';
+import { PubSub } from '../pubsub/index.ts';
+import { emitTelemetry } from '../telemetry/index.ts';
+
+/** Options of {@link createActorSystem}. */
+export interface ActorSystemOptions {
+  /** Time source for call timeouts and everything built on the system; default the real clock. */
+  clock?: Clock;
+  /** The event bus; default a new {@link PubSub}. */
+  pubsub?: PubSub<ThunderlineEvent>;
+}
+
+/** A running actor system. */
+export class ActorSystem {
+  readonly clock: Clock;
+  readonly pubsub: PubSub<ThunderlineEvent>;
+  /** @internal the nact system every actor is spawned in */
+  readonly nact: Ref<never>;
+  private deadLetterCount = 0;
+  private actorSeq = 0;
+  private stopped = false;
+
+  constructor(options: ActorSystemOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+    this.pubsub = options.pubsub ?? new PubSub<ThunderlineEvent>(() => this.clock.wallNow());
+    this.nact = startNact();
+  }
+
+  /** Messages sent to stopped actors since the system started. */
+  get deadLetters(): number {
+    return this.deadLetterCount;
+  }
+
+  /** True once {@link stop} has run. */
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** @internal the next unique actor id for a display name */
+  nextActorId(name: string): string {
+    this.actorSeq += 1;
+    return `${name}#${this.actorSeq}`;
+  }
+
+  /** ISO wall time now, as events carry it. */
+  isoNow(): string {
+    return new Date(this.clock.wallNow()).toISOString();
+  }
+
+  /** @internal counts and reports a message sent to a stopped actor */
+  deadLetter(actor: string, message: unknown): void {
+    this.deadLetterCount += 1;
+    const messageType =
+      typeof message === 'object' && message !== null && typeof (message as { type?: unknown }).type === 'string'
+        ? (message as { type: string }).type
+        : typeof message;
+    const event = { type: 'dead_letter' as const, actor, messageType, time: this.isoNow(), count: this.deadLetterCount };
+    emitTelemetry('dead_letter', event);
+    this.pubsub.publish('system:dead_letter', event);
+  }
+
+  /** Stops the nact system. Actors are not asked to terminate: stop your supervision tree first. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    stopNact(this.nact);
+  }
+}
+
+/** Creates an {@link ActorSystem}. */
+export function createActorSystem(options: ActorSystemOptions = {}): ActorSystem {
+  return new ActorSystem(options);
+}

@@ -1,0 +1,64 @@
+/**
+ * The typed behaviour an actor is defined from: its state, its message union, an `init` that
+ * may be async, a handler, and an optional `terminate` (gen_server's callbacks).
+ *
+ * @example
+ * type CounterMsg = { type: 'add'; by: number } | { type: 'get' };
+ * const counter: Behaviour<number, CounterMsg> = {
+ *   init: () => 0,
+ *   handle: (n, msg, ctx) => (msg.type === 'add' ? n + msg.by : (ctx.reply(n), n)),
+ * };
+ */
+import type { ActorRef } from './actor-ref.ts';
+import type { ActorSystem } from './actor-system.ts';
+
+/** Every actor message is an object discriminated on `type`. */
+export interface Message {
+  readonly type: string;
+}
+
+/** What a handler can reach while it handles one message. */
+export interface ActorContext<M extends Message> {
+  /** This actor. */
+  readonly self: ActorRef<M>;
+  /** The system the actor runs in (clock, pubsub). */
+  readonly system: ActorSystem;
+  /**
+   * Answers the `call` being handled; a no-op for a `cast`. May be kept and called later
+   * (a deferred reply, like `GenServer.reply/2`); only the first reply counts.
+   */
+  readonly reply: (value: unknown) => void;
+}
+
+/** An actor's definition. `S` is its state, `M` its message union, `A` its start argument. */
+export interface Behaviour<S, M extends Message, A = void> {
+  /** Display name used in events and errors; default `'actor'`. */
+  readonly name?: string;
+  /** Builds the first state. Throwing or rejecting fails the start with that reason. */
+  init(args: A, ctx: ActorContext<M>): S | Promise<S>;
+  /** Handles one message and returns the next state. A throw or rejection crashes the actor. */
+  handle(state: S, message: M, ctx: ActorContext<M>): S | Promise<S>;
+  /** Runs on a graceful stop and after a crash (not after a kill); its errors are ignored. */
+  terminate?(state: S, reason: unknown): void | Promise<void>;
+}
+
+/** Why and where an actor exited; delivered to every exit listener (a link, a monitor). */
+export interface ExitSignal {
+  /** The actor that exited. */
+  readonly actor: ActorRef<never>;
+  /** The exit reason: `'normal'`, `'shutdown'`, `{ shutdown: ... }`, `'killed'` or the thrown value. */
+  readonly reason: unknown;
+  /** The type of the message being handled when the actor crashed, if any. */
+  readonly messageType?: string;
+  /** Where the actor was when it exited. */
+  readonly phase: 'init' | 'handle' | 'stop' | 'kill';
+}
+
+/**
+ * OTP's notion of a clean exit: `normal`, `shutdown`, or `{ shutdown: term }`. A transient child
+ * that exits cleanly is not restarted.
+ */
+export function isCleanExit(reason: unknown): boolean {
+  if (reason === 'normal' || reason === 'shutdown') return true;
+  return typeof reason === 'object' && reason !== null && !(reason instanceof Error) && 'shutdown' in reason;
+}

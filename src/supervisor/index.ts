@@ -1,0 +1,31 @@
+/**
+ * Supervisors with Erlang's semantics: strategies, restart intensity, restart types, ordered
+ * start and reverse-order shutdown, and the dynamic-children API.
+ *
+ * @example
+ * const sup = await startSupervisor(system, {
+ *   name: 'app', strategy: 'one_for_one', maxRestarts: 3, maxSeconds: 5,
+ *   children: [{ id: 'worker', start: ({ system }) => spawnActor(system, worker, undefined) }],
+ * });
+ */
+export { RestartBackoff, RestartIntensity } from './intensity.ts';
+export { shutdownChild } from './shutdown.ts';
+export {
+  type AnyActorRef,
+  type BackoffOptions,
+  type ChildSpec,
+  type ChildType,
+  DEFAULT_MAX_RESTARTS,
+  DEFAULT_MAX_SECONDS,
+  DEFAULT_WORKER_SHUTDOWN_MS,
+  type RestartType,
+  type ShutdownValue,
+  type StartContext,
+  type Strategy,
+  type SupervisorOptions,
+  validateChildSpecs,
+  validateSupervisorOptions,
+} from './spec.ts';
+export { affectedChildren } from './strategies.ts';
+export type { ChildInfo, ChildStatus, RestartBudget } from './supervisor.ts';
+export { type ChildCounts, startSupervisor, type SupervisorMsg, SupervisorRef, type SupervisorTree, supervisorSpec } from './supervisor-ref.ts';

@@ -1,0 +1,179 @@
+/**
+ * Child specs and supervisor options: their types, their defaults, and whole-spec validation
+ * that names every offending field by path (erlang `check_childspecs`).
+ *
+ * @example
+ * const specs = validateChildSpecs([{ id: 'ticker', start: startTicker, restart: 'transient' }]);
+ * specs[0].shutdown; // 5000
+ */
+import type { ActorRef } from '../actor/actor-ref.ts';
+import type { ActorSystem } from '../actor/actor-system.ts';
+import { describeValue, ThunderlineError } from '../errors.ts';
+
+/** When a child is restarted: always, only after an abnormal exit, or never. */
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+/** How a child is stopped: ms to stop gracefully before a kill, at once, or waiting forever. */
+export type ShutdownValue = number | 'brutal_kill' | 'infinity';
+/** Workers do work; supervisors supervise (their shutdown defaults to `'infinity'`). */
+export type ChildType = 'worker' | 'supervisor';
+/** Which children a crash takes down and restarts. */
+export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
+
+/** Any actor reference, whatever its message type. */
+export type AnyActorRef = ActorRef<never>;
+
+/** What a child's `start` function receives. */
+export interface StartContext {
+  /** The actor system to spawn in. */
+  readonly system: ActorSystem;
+  /** The name of the supervisor starting the child. */
+  readonly supervisor: string;
+  /** The child's id. */
+  readonly id: string;
+}
+
+/** A child specification (Elixir's child spec map). */
+export interface ChildSpec {
+  /** Unique among the supervisor's children. */
+  id: string;
+  /** Starts the child and resolves once it is fully started; rejecting fails the start. */
+  start: (context: StartContext) => Promise<AnyActorRef>;
+  /** Default `'permanent'`. */
+  restart?: RestartType;
+  /** Default 5000 for workers, `'infinity'` for supervisors. */
+  shutdown?: ShutdownValue;
+  /** Default `'worker'`. */
+  type?: ChildType;
+}
+
+/** A child spec with every default filled in. */
+export interface NormalizedChildSpec {
+  readonly id: string;
+  readonly start: (context: StartContext) => Promise<AnyActorRef>;
+  readonly restart: RestartType;
+  readonly shutdown: ShutdownValue;
+  readonly type: ChildType;
+}
+
+/** Optional restart backoff (beyond OTP). */
+export interface BackoffOptions {
+  /** First delay, ms. */
+  minMs: number;
+  /** Largest delay, ms; the delay doubles from `minMs` up to it. */
+  maxMs: number;
+  /** Random spread, 0..1, as a fraction of the delay; default 0. */
+  jitter?: number;
+}
+
+/** Options of a supervisor. */
+export interface SupervisorOptions {
+  /** Name used in events and errors; default `'supervisor'`. */
+  name?: string;
+  /** Default `'one_for_one'`. */
+  strategy?: Strategy;
+  /** Restarts allowed within `maxSeconds`; one more escalates. Default {@link DEFAULT_MAX_RESTARTS}. */
+  maxRestarts?: number;
+  /** The intensity window, seconds. Default {@link DEFAULT_MAX_SECONDS}. */
+  maxSeconds?: number;
+  /** Delay restarts, doubling from `minMs` to `maxMs`; resets after a quiet period of (min+max)/2. */
+  backoff?: BackoffOptions;
+  /** Started in list order, stopped in reverse. */
+  children?: ChildSpec[];
+}
+
+/** Elixir's default restart intensity: 3 restarts... */
+export const DEFAULT_MAX_RESTARTS = 3;
+/** ...within 5 seconds. (OTP's own default is 1 in 5.) */
+export const DEFAULT_MAX_SECONDS = 5;
+/** Default graceful shutdown time for a worker, ms. */
+export const DEFAULT_WORKER_SHUTDOWN_MS = 5000;
+
+const RESTARTS: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
+const TYPES: readonly ChildType[] = ['worker', 'supervisor'];
+const STRATEGIES: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
+
+function specError(path: string, rule: string, got: unknown): ThunderlineError {
+  return new ThunderlineError('ERR_INVALID_CHILD_SPEC', `${path} ${rule}, got ${describeValue(got)}`);
+}
+
+function optionError(path: string, rule: string, got: unknown): ThunderlineError {
+  return new ThunderlineError('ERR_INVALID_SUPERVISOR_OPTIONS', `${path} ${rule}, got ${describeValue(got)}`);
+}
+
+function quoteAll(values: readonly string[]): string {
+  const quoted = values.map((value) => `"${value}"`);
+  return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
+}
+
+/** Validates one child spec found at `path` (e.g. `children[2]`) and fills in its defaults. */
+export function validateChildSpec(raw: unknown, path = 'child spec'): NormalizedChildSpec {
+  if (typeof raw !== 'object' || raw === null) throw specError(path, 'must be an object with id and start', raw);
+  const spec = raw as Record<string, unknown>;
+  const { id, start, restart = 'permanent', type = 'worker' } = spec;
+  if (typeof id !== 'string' || id.length === 0) throw specError(`${path}.id`, 'must be a non-empty string', id);
+  if (typeof start !== 'function') throw specError(`${path}.start`, 'must be a function returning a promise of an actor ref', start);
+  if (!RESTARTS.includes(restart as RestartType)) throw specError(`${path}.restart`, `must be ${quoteAll(RESTARTS)}`, restart);
+  if (!TYPES.includes(type as ChildType)) throw specError(`${path}.type`, `must be ${quoteAll(TYPES)}`, type);
+  const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : DEFAULT_WORKER_SHUTDOWN_MS);
+  const shutdownOk =
+    shutdown === 'brutal_kill' || shutdown === 'infinity' || (typeof shutdown === 'number' && Number.isInteger(shutdown) && shutdown >= 0);
+  if (!shutdownOk) throw specError(`${path}.shutdown`, 'must be an integer number of ms >= 0, "brutal_kill" or "infinity"', shutdown);
+  return {
+    id,
+    start: start as NormalizedChildSpec['start'],
+    restart: restart as RestartType,
+    shutdown: shutdown as ShutdownValue,
+    type: type as ChildType,
+  };
+}
+
+/** Validates a whole list of child specs, naming fields by path, and rejects duplicate ids. */
+export function validateChildSpecs(raw: unknown, path = 'children'): NormalizedChildSpec[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw specError(path, 'must be an array of child specs', raw);
+  const seen = new Map<string, number>();
+  return raw.map((item, index) => {
+    const spec = validateChildSpec(item, `${path}[${index}]`);
+    const first = seen.get(spec.id);
+    if (first !== undefined) {
+      throw new ThunderlineError(
+        'ERR_DUPLICATE_CHILD_ID',
+        `${path}[${index}].id "${spec.id}" is already used by ${path}[${first}]; child ids must be unique within a supervisor`,
+      );
+    }
+    seen.set(spec.id, index);
+    return spec;
+  });
+}
+
+/** Supervisor options with every default filled in. */
+export interface NormalizedSupervisorOptions {
+  readonly name: string;
+  readonly strategy: Strategy;
+  readonly maxRestarts: number;
+  readonly maxSeconds: number;
+  readonly backoff: Required<BackoffOptions> | undefined;
+  readonly children: NormalizedChildSpec[];
+}
+
+/** Validates supervisor options (and all their children) and fills in the defaults. */
+export function validateSupervisorOptions(raw: SupervisorOptions): NormalizedSupervisorOptions {
+  if (typeof raw !== 'object' || raw === null) throw optionError('supervisor options', 'must be an object', raw);
+  const { name = 'supervisor', strategy = 'one_for_one', maxRestarts = DEFAULT_MAX_RESTARTS, maxSeconds = DEFAULT_MAX_SECONDS } = raw;
+  if (typeof name !== 'string' || name.length === 0) throw optionError('name', 'must be a non-empty string', name);
+  const at = `supervisor "${name}":`;
+  if (!STRATEGIES.includes(strategy)) throw optionError(`${at} strategy`, `must be ${quoteAll(STRATEGIES)}`, strategy);
+  if (!Number.isInteger(maxRestarts) || maxRestarts < 0) throw optionError(`${at} maxRestarts`, 'must be an integer >= 0', maxRestarts);
+  if (typeof maxSeconds !== 'number' || !(maxSeconds > 0) || !Number.isFinite(maxSeconds)) {
+    throw optionError(`${at} maxSeconds`, 'must be a finite number > 0', maxSeconds);
+  }
+  let backoff: Required<BackoffOptions> | undefined;
+  if (raw.backoff !== undefined) {
+    const { minMs, maxMs, jitter = 0 } = raw.backoff;
+    if (typeof minMs !== 'number' || !(minMs >= 0)) throw optionError(`${at} backoff.minMs`, 'must be a number >= 0', minMs);
+    if (typeof maxMs !== 'number' || !(maxMs >= minMs)) throw optionError(`${at} backoff.maxMs`, `must be a number >= minMs (${minMs})`, maxMs);
+    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw optionError(`${at} backoff.jitter`, 'must be a number from 0 to 1', jitter);
+    backoff = { minMs, maxMs, jitter };
+  }
+  return { name, strategy, maxRestarts, maxSeconds, backoff, children: validateChildSpecs(raw.children) };
+}

@@ -1,0 +1,269 @@
+/**
+ * Starting supervisors and talking to them: {@link startSupervisor}, {@link supervisorSpec} for
+ * nesting, and the {@link SupervisorRef} with OTP's dynamic-children API.
+ *
+ * @example
+ * const app = await startSupervisor(system, { name: 'app', strategy: 'rest_for_one', children: [db, cache] });
+ * await app.startChild({ id: 'worker', start: startWorker });
+ * await app.whichChildren();
+ * await app.stop();
+ */
+import type { ActorRef } from '../actor/actor-ref.ts';
+import { spawnActor } from '../actor/actor-ref.ts';
+import type { ActorSystem } from '../actor/actor-system.ts';
+import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
+import { type ErrorCode, ThunderlineError } from '../errors.ts';
+import {
+  type ChildSpec,
+  type NormalizedSupervisorOptions,
+  type Strategy,
+  type SupervisorOptions,
+  validateChildSpec,
+  validateSupervisorOptions,
+} from './spec.ts';
+import { type ChildInfo, type RestartBudget, type SupervisorControlMsg, SupervisorEngine } from './supervisor.ts';
+
+/** Every message a supervisor handles. */
+export type SupervisorMsg =
+  | SupervisorControlMsg
+  | { type: 'start_child'; spec: ChildSpec }
+  | { type: 'terminate_child'; id: string }
+  | { type: 'restart_child'; id: string }
+  | { type: 'delete_child'; id: string };
+
+/** Counts as OTP's `count_children/1` gives them. */
+export interface ChildCounts {
+  specs: number;
+  active: number;
+  supervisors: number;
+  workers: number;
+}
+
+/** A supervisor and its subtree, for dashboards. */
+export interface SupervisorTree {
+  name: string;
+  strategy: Strategy;
+  budget: RestartBudget;
+  children: Array<Omit<ChildInfo, 'ref'> & { actor: string | undefined; tree?: SupervisorTree }>;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; code: ErrorCode; message: string; cause?: unknown };
+
+function fail(code: ErrorCode, message: string, cause?: unknown): Outcome {
+  return cause === undefined ? { ok: false, code, message } : { ok: false, code, message, cause };
+}
+
+function supervisorBehaviour(options: NormalizedSupervisorOptions, onEngine: (engine: SupervisorEngine) => void) {
+  const behaviour: Behaviour<SupervisorEngine, SupervisorMsg, undefined> = {
+    name: options.name,
+    async init(_args, ctx) {
+      const engine = new SupervisorEngine(options, ctx.system, ctx.self);
+      onEngine(engine);
+      // Children are linked to their supervisor: however it exits, nothing is left orphaned.
+      ctx.self.onExit(() => engine.killAll());
+      await engine.startAll();
+      return engine;
+    },
+    async handle(engine, message, ctx) {
+      switch (message.type) {
+        case 'child_exit':
+          await engine.handleExit(message.signal);
+          break;
+        case 'restart':
+          await engine.handleRestartMessage(message.id, message.count);
+          break;
+        case 'start_child':
+          ctx.reply(await startChild(engine, message.spec));
+          break;
+        case 'terminate_child': {
+          const record = engine.byId.get(message.id);
+          if (!record) {
+            ctx.reply(notFound(engine, message.id));
+            break;
+          }
+          await engine.terminateRecord(record);
+          if (record.spec.restart === 'temporary') engine.remove(record);
+          ctx.reply({ ok: true, value: undefined });
+          break;
+        }
+        case 'restart_child':
+          ctx.reply(await restartChild(engine, message.id));
+          break;
+        case 'delete_child': {
+          const record = engine.byId.get(message.id);
+          const busy = record && record.status !== 'terminated' ? busyOutcome(engine, message.id, record.status) : undefined;
+          if (!record) ctx.reply(notFound(engine, message.id));
+          else if (busy) ctx.reply(busy);
+          else {
+            engine.remove(record);
+            ctx.reply({ ok: true, value: undefined });
+          }
+          break;
+        }
+        default: {
+          const unreachable: never = message;
+          throw new Error(`supervisor "${options.name}": unknown message ${JSON.stringify(unreachable)}`);
+        }
+      }
+      return engine;
+    },
+    async terminate(engine) {
+      await engine.shutdownAll();
+    },
+  };
+  return behaviour;
+}
+
+function notFound(engine: SupervisorEngine, id: string): Outcome {
+  return fail('ERR_CHILD_NOT_FOUND', `supervisor "${engine.name}" has no child "${id}"`);
+}
+
+function busyOutcome(engine: SupervisorEngine, id: string, status: 'running' | 'restarting'): Outcome {
+  return status === 'running'
+    ? fail('ERR_CHILD_RUNNING', `supervisor "${engine.name}": child "${id}" is running; terminate it first`)
+    : fail('ERR_CHILD_RESTARTING', `supervisor "${engine.name}": child "${id}" is restarting; terminate it first`);
+}
+
+async function startChild(engine: SupervisorEngine, raw: ChildSpec): Promise<Outcome> {
+  let spec: ReturnType<typeof validateChildSpec>;
+  try {
+    spec = validateChildSpec(raw, `supervisor "${engine.name}": child spec`);
+  } catch (error) {
+    const known = error as ThunderlineError;
+    return fail(known.code, known.message);
+  }
+  const existing = engine.byId.get(spec.id);
+  if (existing) {
+    const state = existing.status === 'running' ? 'already started' : 'already present';
+    return fail('ERR_DUPLICATE_CHILD_ID', `supervisor "${engine.name}": child "${spec.id}" is ${state}`);
+  }
+  const record = engine.add(spec);
+  try {
+    return { ok: true, value: await engine.startRecord(record, false) };
+  } catch (error) {
+    engine.remove(record);
+    const startError = engine.startError(spec.id, error);
+    return fail(startError.code, startError.message, error);
+  }
+}
+
+async function restartChild(engine: SupervisorEngine, id: string): Promise<Outcome> {
+  const record = engine.byId.get(id);
+  if (!record) return notFound(engine, id);
+  if (record.status !== 'terminated') return busyOutcome(engine, id, record.status);
+  try {
+    return { ok: true, value: await engine.startRecord(record, false) };
+  } catch (error) {
+    const startError = engine.startError(id, error);
+    return fail(startError.code, startError.message, error);
+  }
+}
+
+/** A running supervisor: an actor ref plus OTP's supervisor API. */
+export class SupervisorRef implements ActorRef<SupervisorMsg> {
+  /** @internal */
+  constructor(
+    private readonly actor: ActorRef<SupervisorMsg>,
+    private readonly engine: SupervisorEngine,
+  ) {}
+
+  get id(): string {
+    return this.actor.id;
+  }
+  get name(): string {
+    return this.engine.name;
+  }
+  get alive(): boolean {
+    return this.actor.alive;
+  }
+  cast(message: SupervisorMsg): void {
+    this.actor.cast(message);
+  }
+  call<R = unknown>(message: SupervisorMsg, timeoutMs?: number): Promise<R> {
+    return this.actor.call<R>(message, timeoutMs);
+  }
+  stop(reason?: unknown): Promise<ExitSignal> {
+    return this.actor.stop(reason);
+  }
+  kill(reason?: unknown): void {
+    this.actor.kill(reason);
+  }
+  onExit(listener: (signal: ExitSignal) => void): () => void {
+    return this.actor.onExit((signal) => listener({ ...signal, actor: this }));
+  }
+  whenExited(): Promise<ExitSignal> {
+    return new Promise((resolve) => this.onExit(resolve));
+  }
+
+  private async request(message: SupervisorMsg): Promise<unknown> {
+    // Like supervisor:start_child/2, these wait as long as the child takes to start.
+    const outcome = await this.actor.call<Outcome>(message, Number.POSITIVE_INFINITY);
+    if (!outcome.ok) throw new ThunderlineError(outcome.code, outcome.message, outcome.cause === undefined ? undefined : { cause: outcome.cause });
+    return outcome.value;
+  }
+
+  /** Adds and starts a child. Rejects with `ERR_DUPLICATE_CHILD_ID` (already started / present), `ERR_INVALID_CHILD_SPEC` or `ERR_CHILD_START_FAILED`. */
+  async startChild(spec: ChildSpec): Promise<ActorRef<never>> {
+    return (await this.request({ type: 'start_child', spec })) as ActorRef<never>;
+  }
+  /** Stops a child and keeps its spec (a temporary child's spec goes). Rejects with `ERR_CHILD_NOT_FOUND`. */
+  async terminateChild(id: string): Promise<void> {
+    await this.request({ type: 'terminate_child', id });
+  }
+  /** Starts a terminated child again. Rejects with `ERR_CHILD_NOT_FOUND`, `ERR_CHILD_RUNNING`, `ERR_CHILD_RESTARTING` or `ERR_CHILD_START_FAILED`. */
+  async restartChild(id: string): Promise<ActorRef<never>> {
+    return (await this.request({ type: 'restart_child', id })) as ActorRef<never>;
+  }
+  /** Removes a terminated child's spec. Rejects with `ERR_CHILD_NOT_FOUND`, `ERR_CHILD_RUNNING` or `ERR_CHILD_RESTARTING`. */
+  async deleteChild(id: string): Promise<void> {
+    await this.request({ type: 'delete_child', id });
+  }
+  /** Every child in start order, as the supervisor sees it now. */
+  whichChildren(): ChildInfo[] {
+    return this.engine.children.map((record) => this.engine.info(record));
+  }
+  /** Counts of specs, running children, supervisors and workers. */
+  countChildren(): ChildCounts {
+    const children = this.engine.children;
+    const supervisors = children.filter((record) => record.spec.type === 'supervisor').length;
+    const active = children.filter((record) => record.status === 'running').length;
+    return { specs: children.length, active, supervisors, workers: children.length - supervisors };
+  }
+  /** Restarts in the intensity window against `maxRestarts`, readable at any time. */
+  restartBudget(): RestartBudget {
+    return this.engine.budget();
+  }
+  /** This supervisor and every nested one, with each child's status and restart count. */
+  tree(): SupervisorTree {
+    return {
+      name: this.engine.name,
+      strategy: this.engine.options.strategy,
+      budget: this.engine.budget(),
+      children: this.engine.children.map((record) => {
+        const { ref, ...info } = this.engine.info(record);
+        const row = { ...info, actor: ref?.id };
+        return ref instanceof SupervisorRef ? { ...row, tree: ref.tree() } : row;
+      }),
+    };
+  }
+}
+
+/**
+ * Starts a supervisor and, in order, its children. Rejects with `ERR_INVALID_CHILD_SPEC` /
+ * `ERR_INVALID_SUPERVISOR_OPTIONS` before starting anything, or with `ERR_CHILD_START_FAILED`
+ * (naming the child and the cause) after stopping the children already started.
+ */
+export async function startSupervisor(system: ActorSystem, options: SupervisorOptions): Promise<SupervisorRef> {
+  const normalized = validateSupervisorOptions(options);
+  let engine: SupervisorEngine | undefined;
+  const actor = await spawnActor(system, supervisorBehaviour(normalized, (created) => (engine = created)), undefined, { name: normalized.name });
+  return new SupervisorRef(actor, engine as SupervisorEngine);
+}
+
+/** A child spec that starts a nested supervisor (type `'supervisor'`, shutdown `'infinity'`). */
+export function supervisorSpec(id: string, options: Omit<SupervisorOptions, 'name'> & { restart?: ChildSpec['restart'] }): ChildSpec {
+  const { restart, ...rest } = options;
+  const spec: ChildSpec = { id, type: 'supervisor', start: ({ system }) => startSupervisor(system, { ...rest, name: id }) };
+  if (restart) spec.restart = restart;
+  return spec;
+}

@@ -1,0 +1,267 @@
+/**
+ * The supervisor engine: starts children in order, watches their exits, restarts them by
+ * strategy and restart type within the restart intensity, and shuts them down in reverse order.
+ * It runs as the state of a supervisor actor, so every decision happens in its mailbox order.
+ *
+ * @example
+ * const sup = await startSupervisor(system, { name: 'app', strategy: 'one_for_one', children: [worker] });
+ * sup.restartBudget(); // { restarts: 0, maxRestarts: 3, maxSeconds: 5 }
+ */
+import type { ActorRef } from '../actor/actor-ref.ts';
+import type { ActorSystem } from '../actor/actor-system.ts';
+import { type ExitSignal, isCleanExit } from '../actor/behaviour.ts';
+import { formatReason, ThunderlineError } from '../errors.ts';
+import { type SupervisorEventType, topicOf } from '../events.ts';
+import { emitTelemetry } from '../telemetry/index.ts';
+import { RestartBackoff, RestartIntensity } from './intensity.ts';
+import { shutdownChild } from './shutdown.ts';
+import type { AnyActorRef, ChildType, NormalizedChildSpec, NormalizedSupervisorOptions, RestartType } from './spec.ts';
+import { affectedChildren } from './strategies.ts';
+
+/** A child's state as the supervisor sees it. */
+export type ChildStatus = 'running' | 'restarting' | 'terminated';
+
+/** One supervised child. The supervisor keeps its records in start order. */
+export interface ChildRecord {
+  readonly spec: NormalizedChildSpec;
+  ref: AnyActorRef | undefined;
+  unlink: (() => void) | undefined;
+  status: ChildStatus;
+  /** Times this child has been restarted by the supervisor. */
+  restarts: number;
+}
+
+/** One row of `whichChildren()` (OTP's `{Id, Child, Type, Modules}` plus status). */
+export interface ChildInfo {
+  id: string;
+  ref: AnyActorRef | undefined;
+  status: ChildStatus;
+  type: ChildType;
+  restart: RestartType;
+  restarts: number;
+}
+
+/** The restart budget in use: restarts in the window against `maxRestarts`. */
+export interface RestartBudget {
+  restarts: number;
+  maxRestarts: number;
+  maxSeconds: number;
+}
+
+/** @internal the mutable state of one supervisor actor */
+export class SupervisorEngine {
+  readonly children: ChildRecord[] = [];
+  readonly byId = new Map<string, ChildRecord>();
+  private readonly byRef = new Map<AnyActorRef, ChildRecord>();
+  private readonly intensity: RestartIntensity;
+  private readonly backoff: RestartBackoff | undefined;
+
+  constructor(
+    readonly options: NormalizedSupervisorOptions,
+    readonly system: ActorSystem,
+    private readonly self: ActorRef<SupervisorControlMsg>,
+  ) {
+    this.intensity = new RestartIntensity(options.maxRestarts, options.maxSeconds);
+    const backoff = options.backoff;
+    this.backoff = backoff ? new RestartBackoff(backoff.minMs, backoff.maxMs, backoff.jitter) : undefined;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  budget(): RestartBudget {
+    return {
+      restarts: this.intensity.count(this.system.clock.now()),
+      maxRestarts: this.options.maxRestarts,
+      maxSeconds: this.options.maxSeconds,
+    };
+  }
+
+  info(record: ChildRecord): ChildInfo {
+    const { spec } = record;
+    return { id: spec.id, ref: record.ref, status: record.status, type: spec.type, restart: spec.restart, restarts: record.restarts };
+  }
+
+  /** Starts every child in list order; on a failure, stops those started and throws. */
+  async startAll(): Promise<void> {
+    for (const spec of this.options.children) {
+      const record = this.add(spec);
+      try {
+        await this.startRecord(record, false);
+      } catch (error) {
+        this.remove(record);
+        await this.shutdownAll();
+        throw this.startError(spec.id, error);
+      }
+    }
+  }
+
+  startError(id: string, cause: unknown): ThunderlineError {
+    return new ThunderlineError(
+      'ERR_CHILD_START_FAILED',
+      `supervisor "${this.name}": child "${id}" failed to start: ${formatReason(cause)}`,
+      { cause },
+    );
+  }
+
+  add(spec: NormalizedChildSpec): ChildRecord {
+    const record: ChildRecord = { spec, ref: undefined, unlink: undefined, status: 'terminated', restarts: 0 };
+    this.children.push(record);
+    this.byId.set(spec.id, record);
+    return record;
+  }
+
+  remove(record: ChildRecord): void {
+    const index = this.children.indexOf(record);
+    if (index >= 0) this.children.splice(index, 1);
+    this.byId.delete(record.spec.id);
+  }
+
+  /** Starts one child and links to it; throws what its `start` threw. */
+  async startRecord(record: ChildRecord, isRestart: boolean): Promise<AnyActorRef> {
+    const { spec } = record;
+    const ref = await spec.start({ system: this.system, supervisor: this.name, id: spec.id });
+    record.ref = ref;
+    record.status = 'running';
+    this.byRef.set(ref, record);
+    record.unlink = ref.onExit((signal) => this.self.cast({ type: 'child_exit', signal }));
+    if (isRestart) record.restarts += 1;
+    this.report(isRestart ? 'child_restarted' : 'child_started', spec.id, isRestart ? 'restart' : 'start');
+    return ref;
+  }
+
+  /** Stops one child within its shutdown budget; its exit is reported, never treated as a crash. */
+  async terminateRecord(record: ChildRecord): Promise<void> {
+    const ref = record.ref;
+    record.status = 'terminated';
+    if (!ref) return;
+    record.unlink?.();
+    record.unlink = undefined;
+    record.ref = undefined;
+    this.byRef.delete(ref);
+    const signal = await shutdownChild(ref, record.spec.shutdown, this.system.clock);
+    this.report('child_exited', record.spec.id, formatReason(signal.reason));
+  }
+
+  /** Stops every child in reverse start order. */
+  async shutdownAll(): Promise<void> {
+    for (let index = this.children.length - 1; index >= 0; index -= 1) {
+      const record = this.children[index];
+      if (record) await this.terminateRecord(record);
+    }
+  }
+
+  /** Kills whatever is still running: the supervisor itself is gone (children are linked to it). */
+  killAll(): void {
+    for (const record of this.children) {
+      record.unlink?.();
+      record.ref?.kill('killed');
+      record.ref = undefined;
+    }
+  }
+
+  /** A child exited on its own: decide by restart type, then by strategy. */
+  async handleExit(signal: ExitSignal): Promise<void> {
+    const record = this.byRef.get(signal.actor);
+    if (!record || record.ref !== signal.actor) return; // a child we already let go of
+    this.byRef.delete(signal.actor);
+    record.ref = undefined;
+    record.unlink = undefined;
+    record.status = 'terminated';
+    this.report('child_exited', record.spec.id, formatReason(signal.reason));
+    if (record.spec.restart === 'temporary') {
+      this.remove(record);
+      return;
+    }
+    if (record.spec.restart === 'transient' && isCleanExit(signal.reason)) return;
+    await this.restart(record, signal.reason, true);
+  }
+
+  /**
+   * Restarts `record` and the siblings its strategy takes along. Counting a restart against the
+   * intensity may escalate (throws). A failed start is retried through our own mailbox.
+   */
+  async restart(record: ChildRecord, reason: unknown, count: boolean): Promise<void> {
+    if (count && this.intensity.add(this.system.clock.now())) await this.escalate(record, reason);
+    const group = affectedChildren(this.options.strategy, this.children, record);
+    for (let index = group.length - 1; index >= 0; index -= 1) {
+      const other = group[index] as ChildRecord;
+      if (other === record || !other.ref) continue;
+      await this.terminateRecord(other);
+      other.status = 'restarting';
+    }
+    // Temporary siblings taken down with the group are never restarted: their specs go.
+    const toStart = group.filter((other) => other === record || other.status === 'restarting');
+    for (const other of toStart) {
+      if (other !== record && other.spec.restart === 'temporary') this.remove(other);
+    }
+    const restartable = toStart.filter((other) => other === record || other.spec.restart !== 'temporary');
+    for (const other of restartable) other.status = 'restarting';
+    if (this.backoff) {
+      const delayMs = this.backoff.delay(this.system.clock.now());
+      const id = record.spec.id;
+      this.system.clock.setTimeout(() => this.self.cast({ type: 'restart', id, count: false }), delayMs);
+      return;
+    }
+    await this.startGroup(restartable);
+  }
+
+  /** Starts a group in order; on the first failure the rest waits for a retry message. */
+  private async startGroup(group: readonly ChildRecord[]): Promise<void> {
+    for (const record of group) {
+      if (record.status !== 'restarting') continue;
+      try {
+        await this.startRecord(record, true);
+      } catch (error) {
+        this.report('child_exited', record.spec.id, `restart failed: ${formatReason(error)}`);
+        // erlang's try_again_restart: never loop here; ask ourselves again, counted as a restart.
+        this.self.cast({ type: 'restart', id: record.spec.id, count: true });
+        return;
+      }
+    }
+  }
+
+  /** A queued restart (a retry after a failed start, or the end of a backoff delay). */
+  async handleRestartMessage(id: string, count: boolean): Promise<void> {
+    const record = this.byId.get(id);
+    if (!record || record.status !== 'restarting') return;
+    if (count && this.intensity.add(this.system.clock.now())) await this.escalate(record, 'restart failed');
+    if (count && this.backoff) {
+      await this.restart(record, 'restart failed', false);
+      return;
+    }
+    const pending = this.options.strategy === 'one_for_one' ? [record] : this.children.filter((other) => other.status === 'restarting');
+    await this.startGroup(pending);
+  }
+
+  private async escalate(record: ChildRecord, reason: unknown): Promise<never> {
+    const restarts = this.intensity.count(this.system.clock.now());
+    const error = new ThunderlineError(
+      'ERR_RESTART_INTENSITY',
+      `supervisor "${this.name}" gave up: ${restarts} restarts within ${this.options.maxSeconds} s exceed maxRestarts ${this.options.maxRestarts}; last exit: child "${record.spec.id}": ${formatReason(reason)}`,
+      { cause: reason },
+    );
+    await this.shutdownAll();
+    this.report('supervisor_escalated', record.spec.id, formatReason(error));
+    throw error;
+  }
+
+  report(type: SupervisorEventType, child: string, reason: string): void {
+    const event = {
+      type,
+      supervisor: this.name,
+      child,
+      time: this.system.isoNow(),
+      reason,
+      restarts: this.intensity.count(this.system.clock.now()),
+    };
+    emitTelemetry(type, event);
+    this.system.pubsub.publish(topicOf(event), event);
+  }
+}
+
+/** Messages the supervisor sends itself. */
+export type SupervisorControlMsg =
+  | { type: 'child_exit'; signal: ExitSignal }
+  | { type: 'restart'; id: string; count: boolean };
