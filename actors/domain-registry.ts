@@ -1,0 +1,214 @@
+/**
+ * The domain registry (the seed's Thunderblock.DomainRegistry): keeps every domain's status in
+ * memory for synchronous lookups and writes every status change to SQLite in batches.
+ *
+ * The in-memory {@link DomainRegistryTable} is updated in the publisher's turn, so a lookup right
+ * after an event is exact; disk writes go through the registry actor's mailbox as one
+ * transaction per flush (at least every tick, and on shutdown). The table outlives a registry
+ * restart, as an ETS table with an heir would.
+ *
+ * @example
+ * const table = new DomainRegistryTable({ store, runId, clock });
+ * const spec = domainRegistrySpec(table);
+ * table.activeDomains();
+ */
+import type { ActorRef } from '../src/actor/actor-ref.ts';
+import { spawnActor } from '../src/actor/actor-ref.ts';
+import type { Behaviour } from '../src/actor/behaviour.ts';
+import type { Clock } from '../src/clock.ts';
+import type { DomainEvent, DomainEventType, SupervisorEvent, ThunderlineEvent } from '../src/events.ts';
+import { TICK_TOPIC } from '../src/events.ts';
+import type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from '../src/runtime/registry-view.ts';
+import type { RegistryStore, StatusChange } from '../src/store/registry-store.ts';
+import type { DomainStatusName, HistoryEvent } from '../src/store/status-names.ts';
+import type { ChildSpec } from '../src/supervisor/spec.ts';
+
+/** Messages of the registry actor. */
+export type DomainRegistryMsg = { type: 'flush' };
+
+/** Options of {@link DomainRegistryTable}. */
+export interface DomainRegistryOptions {
+  store: RegistryStore;
+  runId: string;
+  clock: Clock;
+  /** Status changes kept in memory; default 100 (the seed's). */
+  historySize?: number;
+}
+
+const TRANSITIONS: Record<DomainEventType, { event: HistoryEvent; status: DomainStatusName }> = {
+  domain_waiting: { event: 'waiting', status: 'waiting' },
+  domain_activated: { event: 'activated', status: 'active' },
+  domain_deactivated: { event: 'deactivated', status: 'inactive' },
+  domain_crashed: { event: 'crashed', status: 'crashed' },
+  domain_restarting: { event: 'restarting', status: 'restarting' },
+  domain_failed: { event: 'failed', status: 'failed' },
+};
+
+/** Topics the registry listens to. */
+export const REGISTRY_TOPICS = [
+  TICK_TOPIC,
+  ...Object.keys(TRANSITIONS).map((type) => `system:${type}`),
+  'system:supervisor_escalated',
+] as const;
+
+/** The registry's memory: statuses, the last status changes, the current tick, unwritten rows. */
+export class DomainRegistryTable implements RegistryView {
+  private readonly domains = new Map<string, DomainStatus>();
+  private readonly active = new Set<string>();
+  private readonly recent: HistoryEntry[] = [];
+  private pending: StatusChange[] = [];
+  private tick = 0;
+  private readonly historySize: number;
+
+  constructor(private readonly options: DomainRegistryOptions) {
+    this.historySize = options.historySize ?? 100;
+  }
+
+  /** Applies one event from the pubsub. */
+  apply(event: ThunderlineEvent): void {
+    if (event.type === 'tick') {
+      this.tick = event.tick;
+      return;
+    }
+    if (event.type === 'supervisor_escalated') {
+      this.failCrashed(event as SupervisorEvent);
+      return;
+    }
+    const transition = TRANSITIONS[event.type as DomainEventType];
+    if (transition) this.record(event as DomainEvent, transition.event, transition.status);
+  }
+
+  /** A supervisor gave up: a crashed domain it held will not come back. */
+  private failCrashed(event: SupervisorEvent): void {
+    const status = this.domains.get(event.child);
+    if (!status || (status.status !== 'crashed' && status.status !== 'restarting')) return;
+    const failed: DomainEvent = { type: 'domain_failed', domain: event.child, tick: this.tick, time: event.time, reason: event.reason };
+    this.record(failed, 'failed', 'failed');
+  }
+
+  private record(event: DomainEvent, historyEvent: HistoryEvent, status: DomainStatusName): void {
+    const now = this.options.clock.wallNow();
+    const previous = this.domains.get(event.domain);
+    const entry: DomainStatus = {
+      name: event.domain,
+      status,
+      tick: event.tick,
+      lastTick: Math.max(event.tick, previous?.lastTick ?? 0),
+      activatedAt: status === 'active' ? now : previous?.activatedAt,
+      restarts: (previous?.restarts ?? 0) + (historyEvent === 'restarting' ? 1 : 0),
+      updatedAt: now,
+      reason: event.reason,
+    };
+    this.domains.set(event.domain, entry);
+    if (status === 'active') this.active.add(event.domain);
+    else this.active.delete(event.domain);
+    const history: HistoryEntry = { domain: event.domain, event: historyEvent, status, tick: event.tick, occurredAt: now, reason: event.reason };
+    this.recent.push(history);
+    if (this.recent.length > this.historySize) this.recent.shift();
+    const change: StatusChange = { runId: this.options.runId, domain: event.domain, event: historyEvent, status, tick: event.tick, occurredAt: now };
+    if (event.reason !== undefined) change.metadata = { reason: event.reason };
+    this.pending.push(change);
+  }
+
+  /** Writes every unwritten change in one transaction; on failure they stay pending. */
+  flush(): number {
+    if (this.pending.length === 0) return 0;
+    const batch = this.pending;
+    this.options.store.writeBatch(batch);
+    this.pending = this.pending === batch ? [] : this.pending.slice(batch.length);
+    return batch.length;
+  }
+
+  /** Changes not yet on disk. */
+  pendingCount(): number {
+    return this.pending.length;
+  }
+
+  activeDomains(): string[] {
+    return [...this.active];
+  }
+
+  activeCount(): number {
+    return this.active.size;
+  }
+
+  domainStatus(name: string): DomainStatus | undefined {
+    const status = this.domains.get(name);
+    if (!status) return undefined;
+    return status.status === 'active' ? { ...status, lastTick: Math.max(status.lastTick, this.tick) } : { ...status };
+  }
+
+  statuses(): DomainStatus[] {
+    return [...this.domains.keys()].sort().map((name) => this.domainStatus(name) as DomainStatus);
+  }
+
+  history(options: HistoryOptions = {}): HistoryEntry[] {
+    const limit = options.limit ?? 100;
+    const rows: HistoryEntry[] = [];
+    for (let index = this.recent.length - 1; index >= 0 && rows.length < limit; index -= 1) {
+      const entry = this.recent[index] as HistoryEntry;
+      if (options.domain === undefined || entry.domain === options.domain) rows.push(entry);
+    }
+    if (rows.length >= limit || this.recent.length < this.historySize) return rows;
+    // Older than memory holds: read it from disk (writing what is pending first).
+    this.flush();
+    return this.options.store.readHistory({ domain: options.domain, limit, runId: this.options.runId }).map((row) => ({
+      domain: row.domainName,
+      event: row.event,
+      status: TRANSITIONS[`domain_${row.event}` as DomainEventType].status,
+      tick: row.tickCount,
+      occurredAt: row.occurredAt,
+      reason: typeof row.metadata.reason === 'string' ? row.metadata.reason : undefined,
+    }));
+  }
+
+  currentTick(): number {
+    return this.tick;
+  }
+}
+
+function registryBehaviour(table: DomainRegistryTable): Behaviour<DomainRegistryTable, DomainRegistryMsg, undefined> {
+  return {
+    name: 'domain_registry',
+    init(_args, ctx) {
+      const offs = REGISTRY_TOPICS.map((topic) =>
+        ctx.system.pubsub.subscribe(topic, (event) => {
+          table.apply(event);
+          // A flush at least every tick: the tick's turn writes what the previous tick changed.
+          if (event.type === 'tick') ctx.self.cast({ type: 'flush' });
+        }),
+      );
+      ctx.self.onExit(() => {
+        for (const off of offs) off();
+      });
+      return table;
+    },
+    handle(state, message, ctx) {
+      switch (message.type) {
+        case 'flush':
+          ctx.reply(state.flush());
+          return state;
+        default: {
+          const unreachable: never = message.type;
+          throw new Error(`domain_registry: unknown message ${String(unreachable)}`);
+        }
+      }
+    },
+    terminate(state) {
+      state.flush();
+    },
+  };
+}
+
+/** Starts the registry actor over `table`. */
+export function spawnDomainRegistry(table: DomainRegistryTable, system: Parameters<typeof spawnActor>[0]): Promise<ActorRef<DomainRegistryMsg>> {
+  return spawnActor(system, registryBehaviour(table), undefined, { name: 'domain_registry' });
+}
+
+/** The registry's child spec (id `domain_registry`). */
+export function domainRegistrySpec(table: DomainRegistryTable): ChildSpec {
+  return {
+    id: 'domain_registry',
+    start: async ({ system }) => (await spawnDomainRegistry(table, system)) as ActorRef<never>,
+  };
+}

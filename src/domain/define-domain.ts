@@ -1,0 +1,88 @@
+/**
+ * `defineDomain`: declares a long-lived domain that waits for the first tick, then activates
+ * (starting its own children under its own one_for_one supervisor) and stays active.
+ *
+ * @example
+ * const billing = defineDomain({
+ *   name: 'billing',
+ *   children: [{ id: 'invoicer', start: startInvoicer }],
+ *   async activate(tick, meta) { meta.publish('ready', { tick }); },
+ *   async deactivate(reason) {},
+ * });
+ */
+import type { ActorSystem } from '../actor/actor-system.ts';
+import { describeValue, ThunderlineError } from '../errors.ts';
+import type { TickEvent } from '../events.ts';
+import { type ChildSpec, type NormalizedChildSpec, validateChildSpecs } from '../supervisor/spec.ts';
+import type { SupervisorRef } from '../supervisor/supervisor-ref.ts';
+
+/** What `activate` gets besides the tick number. */
+export interface DomainActivationMeta {
+  /** The domain's name. */
+  readonly domain: string;
+  /** The tick that activated the domain; undefined for `waitForTick: false`. */
+  readonly event: TickEvent | undefined;
+  /** The domain's own one_for_one supervisor, already running its `children`. */
+  readonly supervisor: SupervisorRef;
+  /** The actor system (clock, pubsub). */
+  readonly system: ActorSystem;
+  /** Publishes a custom event `custom:<domain>.<name>` on the runtime pubsub. */
+  publish(name: string, fields?: Record<string, unknown>): void;
+}
+
+/** Options of {@link defineDomain}. */
+export interface DomainOptions {
+  /** Unique domain name: letters, digits, `_`, `-`, `.`; at most 100 characters. */
+  name: string;
+  /** Runs on the first tick (or at start with `waitForTick: false`). Throwing crashes the domain. */
+  activate?: (tick: number, meta: DomainActivationMeta) => void | Promise<void>;
+  /** Runs on shutdown (reason `'shutdown'`) and after a crash (the crash reason); errors are ignored. */
+  deactivate?: (reason: unknown) => void | Promise<void>;
+  /** Started, in order, under the domain's own one_for_one supervisor when it activates. */
+  children?: ChildSpec[];
+  /** Default true; false activates at start (the seed's testing/development mode). */
+  waitForTick?: boolean;
+  /** Overrides the runtime's `activationTimeout` for this domain, ms. */
+  activationTimeout?: number;
+}
+
+/** A validated domain definition. */
+export interface DomainDefinition {
+  readonly kind: 'domain';
+  readonly name: string;
+  readonly activate: ((tick: number, meta: DomainActivationMeta) => void | Promise<void>) | undefined;
+  readonly deactivate: ((reason: unknown) => void | Promise<void>) | undefined;
+  readonly children: readonly NormalizedChildSpec[];
+  readonly waitForTick: boolean;
+  readonly activationTimeout: number | undefined;
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
+
+function invalid(path: string, rule: string, got: unknown): ThunderlineError {
+  return new ThunderlineError('ERR_INVALID_DOMAIN', `${path} ${rule}, got ${describeValue(got)}`);
+}
+
+/** Validates a domain's options; throws `ERR_INVALID_DOMAIN` naming the field. */
+export function defineDomain(options: DomainOptions): DomainDefinition {
+  if (typeof options !== 'object' || options === null) throw invalid('defineDomain(options)', 'must be an object', options);
+  const { name, activate, deactivate, waitForTick = true, activationTimeout } = options;
+  if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
+    throw invalid('domain name', 'must be 1 to 100 letters, digits, "_", "-" or "."', name);
+  }
+  const at = `domain "${name}":`;
+  if (activate !== undefined && typeof activate !== 'function') throw invalid(`${at} activate`, 'must be a function', activate);
+  if (deactivate !== undefined && typeof deactivate !== 'function') throw invalid(`${at} deactivate`, 'must be a function', deactivate);
+  if (typeof waitForTick !== 'boolean') throw invalid(`${at} waitForTick`, 'must be true or false', waitForTick);
+  if (activationTimeout !== undefined && !(Number.isInteger(activationTimeout) && activationTimeout > 0)) {
+    throw invalid(`${at} activationTimeout`, 'must be an integer number of ms > 0', activationTimeout);
+  }
+  let children: NormalizedChildSpec[];
+  try {
+    children = validateChildSpecs(options.children, `domain "${name}": children`);
+  } catch (error) {
+    const known = error as ThunderlineError;
+    throw new ThunderlineError('ERR_INVALID_DOMAIN', known.message, { cause: error });
+  }
+  return { kind: 'domain', name, activate, deactivate, children, waitForTick, activationTimeout };
+}

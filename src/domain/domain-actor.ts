@@ -1,0 +1,211 @@
+/**
+ * The domain actor: owns one XState domain machine, waits for the first tick, activates (its
+ * children first, then `activate`), and deactivates on shutdown. `domainChildSpec` turns a
+ * domain definition into a child spec for the domains supervisor.
+ *
+ * @example
+ * const spec = domainChildSpec(defineDomain({ name: 'billing' }), { tickBus, activationTimeoutMs: 30_000, currentTick });
+ * await domainsSupervisor.startChild(spec);
+ */
+import { type Actor, createActor } from 'xstate';
+import type { ActorRef } from '../actor/actor-ref.ts';
+import { spawnActor } from '../actor/actor-ref.ts';
+import type { ActorSystem } from '../actor/actor-system.ts';
+import { type ActorContext, type Behaviour, isCleanExit } from '../actor/behaviour.ts';
+import type { TimerHandle } from '../clock.ts';
+import { formatReason, ThunderlineError } from '../errors.ts';
+import { type DomainEventType, type TickEvent, topicOf } from '../events.ts';
+import type { ChildSpec } from '../supervisor/spec.ts';
+import { startSupervisor, type SupervisorRef } from '../supervisor/supervisor-ref.ts';
+import { emitTelemetry } from '../telemetry/index.ts';
+import type { DomainActivationMeta, DomainDefinition } from './define-domain.ts';
+import { type DomainMachineState, domainMachine } from './domain-machine.ts';
+import type { TickBus, TickRound } from './tick-bus.ts';
+
+/** What every domain of a runtime shares. */
+export interface DomainDeps {
+  readonly tickBus: TickBus;
+  /** Default activation timeout, ms (a domain's own option wins). */
+  readonly activationTimeoutMs: number;
+  /** The runtime's current tick, for events outside a tick. */
+  currentTick(): number;
+}
+
+/** Messages a domain actor handles. */
+export type DomainMsg =
+  | { type: 'tick'; event: TickEvent; round: TickRound | undefined }
+  | { type: 'activation_timeout' }
+  | { type: 'machine_error'; error: unknown }
+  | { type: 'inspect' };
+
+/** A domain's live view, answered to `inspect`. */
+export interface DomainSnapshot {
+  domain: string;
+  state: DomainMachineState;
+  lastTick: number;
+  activatedAt: number | undefined;
+}
+
+interface DomainState {
+  system: ActorSystem;
+  machine: Actor<typeof domainMachine>;
+  lastTick: number;
+  activatedAt: number | undefined;
+  children: SupervisorRef | undefined;
+  timeout: TimerHandle | undefined;
+}
+
+/** Publishes a domain lifecycle event on the runtime pubsub (and telemetry). */
+export function publishDomainEvent(system: ActorSystem, type: DomainEventType, domain: string, tick: number, reason?: string): void {
+  const event = reason === undefined ? { type, domain, tick, time: system.isoNow() } : { type, domain, tick, time: system.isoNow(), reason };
+  emitTelemetry(type, event);
+  system.pubsub.publish(topicOf(event), event);
+}
+
+function machineState(state: DomainState): DomainMachineState {
+  return state.machine.getSnapshot().value as DomainMachineState;
+}
+
+function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behaviour<DomainState, DomainMsg, undefined> {
+  const { name } = definition;
+  const timeoutMs = definition.activationTimeout ?? deps.activationTimeoutMs;
+  // Rounds this domain has taken a tick of and not yet handled; left on exit so tick() never hangs.
+  const openRounds = new Set<TickRound>();
+
+  async function activate(state: DomainState, tick: number, event: TickEvent | undefined, ctx: ActorContext<DomainMsg>): Promise<void> {
+    state.machine.send({ type: 'TICK', tick });
+    ctx.system.clock.clearTimeout(state.timeout);
+    try {
+      state.children = await startSupervisor(ctx.system, { name, strategy: 'one_for_one', children: [...definition.children] });
+      const meta: DomainActivationMeta = {
+        domain: name,
+        event,
+        supervisor: state.children,
+        system: ctx.system,
+        publish: (eventName, fields = {}) => {
+          const custom = { ...fields, type: `custom:${name}.${eventName}` as const, time: ctx.system.isoNow() };
+          ctx.system.pubsub.publish(topicOf(custom), custom);
+        },
+      };
+      await definition.activate?.(tick, meta);
+    } catch (error) {
+      state.machine.send({ type: 'ACTIVATION_FAILED', reason: formatReason(error) });
+      throw new ThunderlineError('ERR_ACTIVATION_FAILED', `domain "${name}": activate failed at tick ${tick}: ${formatReason(error)}`, {
+        cause: error,
+      });
+    }
+    state.machine.send({ type: 'ACTIVATED' });
+    state.activatedAt = ctx.system.clock.wallNow();
+    publishDomainEvent(ctx.system, 'domain_activated', name, tick);
+  }
+
+  return {
+    name,
+    init(_args, ctx) {
+      const machine = createActor(domainMachine, { input: { name } });
+      // XState rethrows unobserved errors in a timer; observing them turns them into a crash.
+      machine.subscribe({ error: (error) => ctx.self.cast({ type: 'machine_error', error }) });
+      machine.start();
+      const state: DomainState = { system: ctx.system, machine, lastTick: 0, activatedAt: undefined, children: undefined, timeout: undefined };
+      const unsubscribe = deps.tickBus.subscribe({
+        deliver(event, round) {
+          round.join();
+          openRounds.add(round);
+          ctx.self.cast({ type: 'tick', event, round });
+        },
+      });
+      ctx.self.onExit(() => {
+        unsubscribe();
+        ctx.system.clock.clearTimeout(state.timeout);
+        state.children?.kill('killed');
+        machine.stop();
+        for (const round of openRounds) round.leave();
+        openRounds.clear();
+      });
+      publishDomainEvent(ctx.system, 'domain_waiting', name, deps.currentTick());
+      if (!definition.waitForTick) {
+        ctx.self.cast({ type: 'tick', event: undefined as unknown as TickEvent, round: undefined });
+      } else {
+        state.timeout = ctx.system.clock.setTimeout(() => ctx.self.cast({ type: 'activation_timeout' }), timeoutMs);
+      }
+      return state;
+    },
+    async handle(state, message, ctx) {
+      switch (message.type) {
+        case 'tick': {
+          const { event, round } = message;
+          try {
+            const tick = event ? event.tick : deps.currentTick();
+            state.lastTick = Math.max(state.lastTick, tick);
+            if (machineState(state) === 'waiting') await activate(state, tick, event, ctx);
+          } finally {
+            if (round) {
+              openRounds.delete(round);
+              round.leave();
+            }
+          }
+          return state;
+        }
+        case 'activation_timeout':
+          if (machineState(state) !== 'waiting') return state;
+          throw new ThunderlineError('ERR_ACTIVATION_TIMEOUT', `domain "${name}": no tick arrived within ${timeoutMs} ms (activationTimeout)`);
+        case 'machine_error':
+          throw message.error;
+        case 'inspect':
+          ctx.reply({ domain: name, state: machineState(state), lastTick: state.lastTick, activatedAt: state.activatedAt } satisfies DomainSnapshot);
+          return state;
+        default: {
+          const unreachable: never = message;
+          throw new Error(`domain "${name}": unknown message ${JSON.stringify(unreachable)}`);
+        }
+      }
+    },
+    async terminate(state, reason) {
+      const wasActive = machineState(state) === 'active';
+      state.machine.send({ type: 'STOP' });
+      await state.children?.stop(reason);
+      state.children = undefined;
+      if (wasActive) {
+        try {
+          await definition.deactivate?.(reason);
+        } catch {
+          // deactivate is cleanup: a failure must not keep the domain (and the shutdown) from finishing.
+        }
+        state.machine.send({ type: 'DEACTIVATED' });
+      }
+      if (isCleanExit(reason)) publishDomainEvent(state.system, 'domain_deactivated', name, Math.max(state.lastTick, deps.currentTick()), formatReason(reason));
+    },
+  };
+}
+
+/** Options of {@link domainChildSpec}. */
+export interface DomainChildSpecOptions {
+  /** Graceful deactivation budget, ms; default 5000. */
+  shutdown?: ChildSpec['shutdown'];
+}
+
+/**
+ * The child spec that runs a domain under a supervisor. Its id is the domain name. Each start
+ * after the first publishes `domain_restarting`; an abnormal exit publishes `domain_crashed`.
+ */
+export function domainChildSpec(definition: DomainDefinition, deps: DomainDeps, options: DomainChildSpecOptions = {}): ChildSpec {
+  let starts = 0;
+  const behaviour = domainBehaviour(definition, deps);
+  return {
+    id: definition.name,
+    restart: 'permanent',
+    shutdown: options.shutdown ?? 5000,
+    type: 'worker',
+    async start({ system }) {
+      starts += 1;
+      if (starts > 1) publishDomainEvent(system, 'domain_restarting', definition.name, deps.currentTick());
+      const ref: ActorRef<DomainMsg> = await spawnActor(system, behaviour, undefined, { name: definition.name });
+      ref.onExit((signal) => {
+        if (!isCleanExit(signal.reason)) {
+          publishDomainEvent(system, 'domain_crashed', definition.name, deps.currentTick(), formatReason(signal.reason));
+        }
+      });
+      return ref as ActorRef<never>;
+    },
+  };
+}

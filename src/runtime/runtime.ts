@@ -1,0 +1,166 @@
+/**
+ * A running Thunderline runtime: its supervision tree, registry, ticks and event bus, and a
+ * graceful stop in reverse start order. Built by `startRuntime` (embedding) and by the CLI.
+ *
+ * @example
+ * const runtime = await startRuntime({ domains: [billing], tickInterval: 'manual', database: ':memory:' });
+ * await runtime.tick();
+ * runtime.registry.activeDomains(); // ['billing']
+ * await runtime.stop();
+ */
+import type { ActorSystem } from '../actor/actor-system.ts';
+import { isCleanExit } from '../actor/behaviour.ts';
+import type { TickRound } from '../domain/tick-bus.ts';
+import { formatReason, ThunderlineError } from '../errors.ts';
+import type { ThunderlineEvent } from '../events.ts';
+import type { Listener } from '../pubsub/index.ts';
+import type { RegistryStore } from '../store/registry-store.ts';
+import type { AnyActorRef } from '../supervisor/spec.ts';
+import type { SupervisorRef, SupervisorTree } from '../supervisor/supervisor-ref.ts';
+import type { RegistryView } from './registry-view.ts';
+
+/** How a runtime ended. */
+export interface RuntimeExit {
+  /** The stop reason as text: `'shutdown'`, or why the root supervisor gave up. */
+  reason: string;
+  /** True for a requested stop; false when the tree failed. */
+  clean: boolean;
+}
+
+/** @internal what a composition root hands the runtime */
+export interface RuntimeParts {
+  system: ActorSystem;
+  root: SupervisorRef;
+  store: RegistryStore;
+  registry: RegistryView & { flush(): number };
+  runId: string;
+  version: string;
+  tickInterval: number | 'manual';
+  /** Asks the tick generator for one tick now. */
+  requestTick(): Promise<{ tick: number; round: TickRound }>;
+  /** Asks the registry actor to write what is pending. */
+  flushRegistry(): Promise<void>;
+  /** Finds a domain actor by name. */
+  findDomain(name: string): AnyActorRef | undefined;
+  /** Runs after the tree has stopped, before the store closes (e.g. closing a server). */
+  beforeClose?: () => Promise<void>;
+}
+
+/** A running runtime. */
+export class Runtime {
+  /** Synchronous registry lookups. */
+  readonly registry: RegistryView;
+  /** This run's id (a `runtime_runs` row). */
+  readonly runId: string;
+  /** Resolves once the runtime has stopped, by request or because its root supervisor gave up. */
+  readonly stopped: Promise<RuntimeExit>;
+  private exit: RuntimeExit | undefined;
+  private stopping: Promise<RuntimeExit> | undefined;
+  private resolveStopped!: (exit: RuntimeExit) => void;
+
+  /** @internal */
+  constructor(private readonly parts: RuntimeParts) {
+    this.registry = parts.registry;
+    this.runId = parts.runId;
+    this.stopped = new Promise((resolve) => {
+      this.resolveStopped = resolve;
+    });
+    parts.root.onExit((signal) => {
+      // The root exited: by request (stop) or because it gave up. Either way the run ends here.
+      void this.finish({ reason: formatReason(signal.reason), clean: isCleanExit(signal.reason) });
+    });
+  }
+
+  /** The actor system (clock, pubsub) the runtime runs on. */
+  get system(): ActorSystem {
+    return this.parts.system;
+  }
+
+  /** The package version this runtime runs. */
+  get version(): string {
+    return this.parts.version;
+  }
+
+  /** The tick interval, ms, or `'manual'`. */
+  get tickInterval(): number | 'manual' {
+    return this.parts.tickInterval;
+  }
+
+  /** The current tick number (0 before the first). */
+  currentTick(): number {
+    return this.parts.registry.currentTick();
+  }
+
+  /**
+   * Emits one tick now and resolves with its number once every domain has handled it and the
+   * registry has written the resulting status changes. Works in every mode; with
+   * `tickInterval: 'manual'` it is the only source of ticks.
+   */
+  async tick(): Promise<number> {
+    this.assertRunning('tick');
+    const { tick, round } = await this.parts.requestTick();
+    await round.done;
+    await this.parts.flushRegistry();
+    return tick;
+  }
+
+  /** Subscribes to a pubsub topic (`system:domain_tick`, `system:domain_activated`, ..., or `*`). */
+  subscribe(topic: string, listener: Listener<ThunderlineEvent>): () => void {
+    return this.parts.system.pubsub.subscribe(topic, listener);
+  }
+
+  /** Crashes a domain's actor with `reason`, as a fault would; its supervisor decides what follows. */
+  kill(domain: string, reason: unknown = 'killed'): void {
+    this.assertRunning('kill');
+    const ref = this.parts.findDomain(domain);
+    if (!ref) {
+      const known = this.parts.registry.statuses().map((status) => status.name);
+      throw new ThunderlineError(
+        'ERR_UNKNOWN_DOMAIN',
+        `kill: no running domain "${domain}"; running domains: ${known.length > 0 ? known.join(', ') : '(none)'}`,
+      );
+    }
+    ref.kill(reason);
+  }
+
+  /** The supervision tree with each supervisor's restart budget and each child's status. */
+  tree(): SupervisorTree {
+    return this.parts.root.tree();
+  }
+
+  /** Stops the tree in reverse start order, writes the run's end, closes the store. */
+  stop(reason = 'shutdown'): Promise<RuntimeExit> {
+    if (!this.exit && !this.stopping) {
+      this.stopping = this.parts.root.stop(reason).then(() => this.stopped);
+    }
+    return this.stopping ?? this.stopped;
+  }
+
+  private assertRunning(what: string): void {
+    if (this.exit || this.stopping) {
+      throw new ThunderlineError('ERR_RUNTIME_STOPPED', `${what}: the runtime has stopped (${this.exit?.reason ?? 'stopping'})`);
+    }
+  }
+
+  private async finish(exit: RuntimeExit): Promise<void> {
+    if (this.exit) return;
+    this.exit = exit;
+    const { store, system } = this.parts;
+    let final = exit;
+    try {
+      await this.parts.beforeClose?.();
+      this.parts.registry.flush();
+      store.endRun(this.runId, system.clock.wallNow(), exit.reason);
+    } catch (error) {
+      // A store failure while closing is itself a failure of the run: say so, never throw it away.
+      final = { reason: `${exit.reason}; then closing failed: ${formatReason(error)}`, clean: false };
+    }
+    try {
+      store.close();
+    } finally {
+      system.stop();
+      this.exit = final;
+      this.resolveStopped(final);
+    }
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * The better-sqlite3 implementation of {@link RegistryStore}: prepared statements on the
+ * write path, drizzle's query builder for the (cold) reads.
+ *
+ * @example
+ * const store = new SqliteRegistryStore(sqlite, './thunderline.db', { readonly: false, wal: true });
+ * store.writeBatch(changes);
+ * store.close();
+ *
+ * @internal Built by `openStore`, which checks and migrates the database first.
+ */
+
+import type Database from 'better-sqlite3';
+import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { describeValue, ThunderlineError } from '../errors.ts';
+import { messageOf } from './preflight.ts';
+import type {
+  DomainRow,
+  HistoryQuery,
+  HistoryRow,
+  RegistryStore,
+  RunRow,
+  RunStart,
+  StatusChange,
+  StoreMetadata,
+} from './registry-store.ts';
+import { activeDomainRegistry, domainActivationHistory, runtimeRuns } from './schema.ts';
+
+const DEFAULT_LIMIT = 100;
+const EMPTY_METADATA = '{}';
+
+type HistoryParams = [runId: string, domain: string, event: string, tick: number, occurredAt: number, metadata: string];
+type UpsertParams = [
+  id: string,
+  domain: string,
+  status: string,
+  tick: number,
+  metadata: string,
+  activatedAt: number | null,
+  updatedAt: number,
+  runId: string,
+];
+
+/** The write path, prepared once: the driver's statements are 3-8x faster than drizzle's builder. */
+interface Writers {
+  insertRun: Database.Statement<[runId: string, startedAt: number, tickIntervalMs: number | null, version: string]>;
+  endRun: Database.Statement<[stoppedAt: number, stopReason: string, runId: string]>;
+  writeBatch: Database.Transaction<(changes: readonly StatusChange[]) => void>;
+}
+
+/** @internal How `openStore` opened the connection. */
+export interface SqliteStoreMode {
+  readonly readonly: boolean;
+  /** the journal is a write-ahead log, so `close` checkpoints it */
+  readonly wal: boolean;
+}
+
+/** @internal See {@link RegistryStore}. */
+export class SqliteRegistryStore implements RegistryStore {
+  readonly #db: Database.Database;
+  readonly #orm: BetterSQLite3Database;
+  readonly #path: string;
+  readonly #mode: SqliteStoreMode;
+  readonly #writers: Writers | undefined;
+  #closed = false;
+
+  constructor(db: Database.Database, path: string, mode: SqliteStoreMode) {
+    this.#db = db;
+    this.#orm = drizzle(db);
+    this.#path = path;
+    this.#mode = mode;
+    this.#writers = mode.readonly ? undefined : prepareWriters(db);
+  }
+
+  get path(): string {
+    return this.#path;
+  }
+
+  get readonly(): boolean {
+    return this.#mode.readonly;
+  }
+
+  beginRun(run: RunStart): void {
+    const writers = this.#writable('beginRun');
+    this.#guard(`beginRun "${run.runId}"`, () =>
+      writers.insertRun.run(run.runId, run.startedAt, run.tickIntervalMs, run.version),
+    );
+  }
+
+  endRun(runId: string, stoppedAt: number, stopReason: string): void {
+    const writers = this.#writable('endRun');
+    this.#guard(`endRun "${runId}"`, () => writers.endRun.run(stoppedAt, stopReason, runId));
+  }
+
+  writeBatch(changes: readonly StatusChange[]): void {
+    const writers = this.#writable('writeBatch');
+    if (changes.length === 0) return;
+    this.#guard(
+      `writeBatch of ${plural(changes.length, 'change')}`,
+      () => writers.writeBatch(changes),
+      ', nothing was written',
+    );
+  }
+
+  readDomains(): DomainRow[] {
+    this.#open('readDomains');
+    const rows = this.#guard('readDomains', () =>
+      this.#orm.select().from(activeDomainRegistry).orderBy(activeDomainRegistry.domainName).all(),
+    );
+    return rows.map((row) => ({ ...row, metadata: parseMetadata(row.metadata) }));
+  }
+
+  readHistory(query: HistoryQuery = {}): HistoryRow[] {
+    this.#open('readHistory');
+    const limit = checkLimit('readHistory', query.limit);
+    const filters: SQL[] = [];
+    if (query.domain !== undefined) filters.push(eq(domainActivationHistory.domainName, query.domain));
+    if (query.runId !== undefined) filters.push(eq(domainActivationHistory.runId, query.runId));
+    const rows = this.#guard('readHistory', () =>
+      this.#orm
+        .select()
+        .from(domainActivationHistory)
+        .where(and(...filters))
+        .orderBy(desc(domainActivationHistory.id))
+        .limit(limit)
+        .all(),
+    );
+    return rows.map((row) => ({ ...row, metadata: parseMetadata(row.metadata) }));
+  }
+
+  readRuns(limit?: number): RunRow[] {
+    this.#open('readRuns');
+    const max = checkLimit('readRuns', limit);
+    return this.#guard('readRuns', () =>
+      this.#orm.select().from(runtimeRuns).orderBy(desc(runtimeRuns.startedAt), desc(sql`rowid`)).limit(max).all(),
+    );
+  }
+
+  latestRun(): RunRow | undefined {
+    return this.readRuns(1)[0];
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#mode.readonly) {
+      try {
+        if (this.#mode.wal) this.#db.pragma('wal_checkpoint(TRUNCATE)');
+        this.#db.pragma('optimize');
+      } catch {
+        // Best effort: every committed batch is already durable in the WAL, and the next
+        // open (or the last connection's close) checkpoints it anyway.
+      }
+    }
+    this.#guard('close', () => this.#db.close());
+  }
+
+  #open(operation: string): void {
+    if (this.#closed) {
+      throw new ThunderlineError('ERR_DB_FAILURE', `store "${this.#path}" is closed; ${operation} needs an open store`);
+    }
+  }
+
+  #writable(operation: string): Writers {
+    this.#open(operation);
+    if (!this.#writers) {
+      throw new ThunderlineError(
+        'ERR_DB_FAILURE',
+        `store "${this.#path}" was opened read-only; ${operation} needs a store opened without readonly`,
+      );
+    }
+    return this.#writers;
+  }
+
+  /** Runs `fn`, turning a driver error into `ERR_DB_FAILURE` naming the operation and the path. */
+  #guard<T>(operation: string, fn: () => T, outcome = ''): T {
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof ThunderlineError) throw error;
+      const message = `store "${this.#path}": ${operation} failed${outcome}: ${messageOf(error)}`;
+      throw new ThunderlineError('ERR_DB_FAILURE', message, { cause: error });
+    }
+  }
+}
+
+function prepareWriters(db: Database.Database): Writers {
+  const insertHistory = db.prepare<HistoryParams>(
+    `INSERT INTO domain_activation_history (run_id, domain_name, event, tick_count, occurred_at, metadata)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  // activated_at moves only when the change is an activation (the caller binds null
+  // otherwise), so a domain that crashes or deactivates keeps its last activation time.
+  const upsertDomain = db.prepare<UpsertParams>(
+    `INSERT INTO active_domain_registry
+       (id, domain_name, status, tick_count, metadata, activated_at, updated_at, run_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (domain_name) DO UPDATE SET
+       status = excluded.status,
+       tick_count = excluded.tick_count,
+       metadata = excluded.metadata,
+       activated_at = coalesce(excluded.activated_at, active_domain_registry.activated_at),
+       updated_at = excluded.updated_at,
+       run_id = excluded.run_id`,
+  );
+  return {
+    insertRun: db.prepare(
+      'INSERT INTO runtime_runs (run_id, started_at, tick_interval_ms, version) VALUES (?, ?, ?, ?)',
+    ),
+    endRun: db.prepare('UPDATE runtime_runs SET stopped_at = ?, stop_reason = ? WHERE run_id = ?'),
+    writeBatch: db.transaction((changes: readonly StatusChange[]) => {
+      for (const change of changes) {
+        const metadata = change.metadata === undefined ? EMPTY_METADATA : JSON.stringify(change.metadata);
+        const activatedAt = change.event === 'activated' ? change.occurredAt : null;
+        insertHistory.run(change.runId, change.domain, change.event, change.tick, change.occurredAt, metadata);
+        upsertDomain.run(
+          crypto.randomUUID(),
+          change.domain,
+          change.status,
+          change.tick,
+          metadata,
+          activatedAt,
+          change.occurredAt,
+          change.runId,
+        );
+      }
+    }),
+  };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+function checkLimit(operation: string, limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new ThunderlineError(
+      'ERR_INVALID_OPTION',
+      `${operation}: limit must be a positive integer, got ${describeValue(limit)}`,
+    );
+  }
+  return limit;
+}
+
+/** Metadata is ours to write, but the file is the user's: show whatever is there, never throw. */
+function parseMetadata(text: string): StoreMetadata {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as StoreMetadata;
+    return { value };
+  } catch {
+    return { raw: text };
+  }
+}

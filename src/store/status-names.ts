@@ -1,0 +1,21 @@
+/**
+ * The status and history-event vocabularies of the registry store, as runtime lists and unions.
+ *
+ * @example
+ * import { DOMAIN_STATUSES, type DomainStatusName } from './status-names.ts';
+ *
+ * const status: DomainStatusName = 'active';
+ * DOMAIN_STATUSES.includes(status); // true
+ */
+
+/** Every status a domain can have, in lifecycle order (DESIGN §5). */
+export const DOMAIN_STATUSES = ['waiting', 'active', 'inactive', 'crashed', 'restarting', 'failed'] as const;
+
+/** A domain's current status, as stored in `active_domain_registry.status`. */
+export type DomainStatusName = (typeof DOMAIN_STATUSES)[number];
+
+/** Every event an activation-history row can record (DESIGN §5). */
+export const HISTORY_EVENTS = ['waiting', 'activated', 'deactivated', 'crashed', 'restarting', 'failed'] as const;
+
+/** One status change, as stored in `domain_activation_history.event`. */
+export type HistoryEvent = (typeof HISTORY_EVENTS)[number];

@@ -1,0 +1,96 @@
+/**
+ * The application tree, in the seed's start order (§10 Task 1.4): tick system (registry, then
+ * generator) → domains → early infrastructure → late infrastructure → web. Core (pubsub,
+ * telemetry, clock) and the database are opened before the tree, by the composition root.
+ * Shutdown is the reverse. The root gives up on the first escalation from a subtree
+ * (`maxRestarts: 0`): a subsystem that exhausted its own restart budget stops the runtime.
+ *
+ * @example
+ * const parts = await startApplicationTree({ system, store, table, runId, version, tickInterval, generator, domains, deps });
+ * const runtime = new Runtime(parts);
+ */
+import type { DomainRegistryTable } from '../actors/domain-registry.ts';
+import type { TickEmission, TickGeneratorMsg, TickGeneratorOptions } from '../actors/tick-generator.ts';
+import type { ActorRef } from '../src/actor/actor-ref.ts';
+import type { ActorSystem } from '../src/actor/actor-system.ts';
+import type { DomainDefinition } from '../src/domain/define-domain.ts';
+import type { DomainDeps } from '../src/domain/domain-actor.ts';
+import { ThunderlineError } from '../src/errors.ts';
+import type { RuntimeParts } from '../src/runtime/runtime.ts';
+import type { RegistryStore } from '../src/store/registry-store.ts';
+import type { AnyActorRef, ChildSpec } from '../src/supervisor/spec.ts';
+import { startSupervisor, SupervisorRef } from '../src/supervisor/supervisor-ref.ts';
+import { DOMAINS_SUPERVISOR, type DomainsTreeOptions, domainsTree } from './domains.ts';
+import { tickSystemTree } from './tick-system.ts';
+
+/** The root supervisor's name. */
+export const APPLICATION_SUPERVISOR = 'application';
+
+/** Everything the application tree is built from. */
+export interface ApplicationTreeInput {
+  system: ActorSystem;
+  store: RegistryStore;
+  table: DomainRegistryTable;
+  runId: string;
+  version: string;
+  tickInterval: number | 'manual';
+  generator: TickGeneratorOptions;
+  domains: readonly DomainDefinition[];
+  deps: DomainDeps;
+  domainRestarts?: DomainsTreeOptions;
+  /** Started after the domains (e.g. event buffer, presence). */
+  earlyInfrastructure?: ChildSpec[];
+  /** Started after the early infrastructure (e.g. the health monitor). */
+  lateInfrastructure?: ChildSpec[];
+  /** Started last, stopped first (the HTTP/WebSocket server). */
+  web?: ChildSpec[];
+  /** Runs after the tree has stopped, before the store closes. */
+  beforeClose?: () => Promise<void>;
+}
+
+/** The application tree's children, in start order. */
+export function applicationTree(input: ApplicationTreeInput): ChildSpec[] {
+  return [
+    tickSystemTree({ table: input.table, generator: input.generator }),
+    domainsTree(input.domains, input.deps, input.domainRestarts),
+    ...(input.earlyInfrastructure ?? []),
+    ...(input.lateInfrastructure ?? []),
+    ...(input.web ?? []),
+  ];
+}
+
+/** Finds a running child by a path of ids from `root`, e.g. `['tick_system', 'tick_generator']`. */
+export function findChild(root: SupervisorRef, ids: readonly string[]): AnyActorRef | undefined {
+  let current: AnyActorRef | undefined = root;
+  for (const id of ids) {
+    if (!(current instanceof SupervisorRef)) return undefined;
+    current = current.whichChildren().find((child) => child.id === id)?.ref;
+  }
+  return current;
+}
+
+/** Starts the application tree and returns what the `Runtime` needs. */
+export async function startApplicationTree(input: ApplicationTreeInput): Promise<RuntimeParts> {
+  const root = await startSupervisor(input.system, { name: APPLICATION_SUPERVISOR, strategy: 'one_for_one', maxRestarts: 0, children: applicationTree(input) });
+  const running = <M extends { type: string }>(ids: string[]): ActorRef<M> => {
+    const ref = findChild(root, ids);
+    if (!ref) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', `${ids.join('/')} is not running (restarting or stopped)`);
+    return ref as unknown as ActorRef<M>;
+  };
+  const parts: RuntimeParts = {
+    system: input.system,
+    root,
+    store: input.store,
+    registry: input.table,
+    runId: input.runId,
+    version: input.version,
+    tickInterval: input.tickInterval,
+    requestTick: () => running<TickGeneratorMsg>(['tick_system', 'tick_generator']).call<TickEmission>({ type: 'tick' }),
+    flushRegistry: async () => {
+      await running<{ type: 'flush' }>(['tick_system', 'domain_registry']).call({ type: 'flush' });
+    },
+    findDomain: (name) => findChild(root, [DOMAINS_SUPERVISOR, name]),
+  };
+  if (input.beforeClose) parts.beforeClose = input.beforeClose;
+  return parts;
+}
