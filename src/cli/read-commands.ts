@@ -1,0 +1,109 @@
+/**
+ * `thunderline status` and `thunderline history`: read the registry's SQLite file (read-only)
+ * and print one row per domain, or the status changes newest first; `--json` for scripts.
+ *
+ * @example
+ * thunderline status --db ./thunderline.db
+ * thunderline history --db ./thunderline.db --domain thunderbolt --limit 5 --json
+ */
+import { openStore } from '../store/open-store.ts';
+import { parseFlags } from './parse.ts';
+import { type CliIo, EXIT, parseIntegerFlag } from './usage-error.ts';
+
+const DEFAULT_DB = './thunderline.db';
+
+function iso(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? '-' : new Date(ms).toISOString();
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+}
+
+/** Help text of `status`. */
+export const STATUS_HELP = `Usage: thunderline status [--db <path>] [--json]
+
+Prints one row per domain from the registry's SQLite file: status, tick of the last change,
+activation time, last update, and the run it belongs to.
+
+  --db <path>   the database file (default ${DEFAULT_DB})
+  --json        print JSON: { run, domains }`;
+
+/** Help text of `history`. */
+export const HISTORY_HELP = `Usage: thunderline history [--db <path>] [--domain <name>] [--limit <n>] [--json]
+
+Prints domain status changes, newest first.
+
+  --db <path>       the database file (default ${DEFAULT_DB})
+  --domain <name>   only this domain
+  --limit <n>       at most n rows (default 50)
+  --json            print JSON, one array`;
+
+/** Runs `thunderline status`. */
+export function runStatus(argv: string[], io: CliIo): number {
+  const { values } = parseFlags('status', argv, { db: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) {
+    io.out(STATUS_HELP);
+    return EXIT.ok;
+  }
+  const store = openStore(values.db ?? DEFAULT_DB, { readonly: true });
+  try {
+    const run = store.latestRun();
+    const domains = store.readDomains();
+    if (values.json) {
+      io.out(JSON.stringify({ run: run ?? null, domains }, null, 2));
+      return EXIT.ok;
+    }
+    if (run) {
+      const state = run.stoppedAt === null ? 'running (or killed)' : `stopped ${iso(run.stoppedAt)}: ${run.stopReason}`;
+      io.out(`run ${run.runId}  started ${iso(run.startedAt)}  ${state}`);
+    }
+    if (domains.length === 0) {
+      io.out('no domains recorded yet');
+      return EXIT.ok;
+    }
+    const rows = [['DOMAIN', 'STATUS', 'TICK', 'ACTIVATED', 'UPDATED']];
+    for (const row of domains) rows.push([row.domainName, row.status, String(row.tickCount), iso(row.activatedAt), iso(row.updatedAt)]);
+    for (const line of table(rows)) io.out(line);
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
+}
+
+/** Runs `thunderline history`. */
+export function runHistory(argv: string[], io: CliIo): number {
+  const { values } = parseFlags('history', argv, {
+    db: { type: 'string' },
+    domain: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    io.out(HISTORY_HELP);
+    return EXIT.ok;
+  }
+  const limit = parseIntegerFlag('--limit', values.limit, 1) ?? 50;
+  const store = openStore(values.db ?? DEFAULT_DB, { readonly: true });
+  try {
+    const rows = store.readHistory(values.domain === undefined ? { limit } : { domain: values.domain, limit });
+    if (values.json) {
+      io.out(JSON.stringify(rows, null, 2));
+      return EXIT.ok;
+    }
+    if (rows.length === 0) {
+      io.out(values.domain ? `no history for domain "${values.domain}"` : 'no history recorded yet');
+      return EXIT.ok;
+    }
+    const lines = [['ID', 'TIME', 'DOMAIN', 'EVENT', 'TICK', 'DETAIL']];
+    for (const row of rows) {
+      const detail = typeof row.metadata.reason === 'string' ? row.metadata.reason : '';
+      lines.push([String(row.id), iso(row.occurredAt), row.domainName, row.event, String(row.tickCount), detail]);
+    }
+    for (const line of table(lines)) io.out(line);
+    return EXIT.ok;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * `thunderline start`: runs the Thunderline application tree on an embedded SQLite file, prints
+ * the viewer URL once listening, logs lifecycle events, and shuts down gracefully (reverse start
+ * order, exit 0) on SIGINT/SIGTERM or after `--max-ticks`.
+ *
+ * @example
+ * thunderline start --tick-interval 500 --db ./thunderline.db --port 4100
+ * thunderline start --no-server --max-ticks 20 --json-logs
+ */
+import { isIP } from 'node:net';
+import { startThunderline, THUNDERLINE_DOMAINS, validateDisable } from '../../supervisors/thunderline.ts';
+import type { ThunderlineEvent } from '../events.ts';
+import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
+import type { ServerOptions } from '../runtime/options.ts';
+import { parseFlags } from './parse.ts';
+import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
+
+/** Help text of `start`. */
+export const START_HELP = `Usage: thunderline start [flags]
+
+Runs the Thunderline application tree: every domain waits for the first tick, then activates.
+
+  --tick-interval <ms>        ms between ticks (default 1000)
+  --db <path>                 SQLite file (default ./thunderline.db; ":memory:" allowed)
+  --host <addr>               dashboard/stream address (default 127.0.0.1; others need --token)
+  --port <n>                  port (default 4100; 0 picks a free port)
+  --no-server                 run without the HTTP/WebSocket server
+  --token <t>                 require this bearer token (or env THUNDERLINE_TOKEN)
+  --allow-origin <origin>     also accept this browser origin (repeatable)
+  --activation-timeout <ms>   ms a domain waits for its first tick (default 30000)
+  --disable <a,b,...>         domains to leave out (known: ${THUNDERLINE_DOMAINS.join(', ')})
+  --max-ticks <n>             stop cleanly after tick n
+  --json-logs                 log every event as one JSON line`;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Parsed `start` flags. */
+export interface StartConfig {
+  tickInterval: number;
+  database: string;
+  server: false | ServerOptions;
+  activationTimeout: number;
+  disable: string[];
+  maxTicks: number | undefined;
+  jsonLogs: boolean;
+}
+
+/** Parses and validates `start` flags; throws usage errors naming the flag and value. */
+export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process.env): StartConfig | 'help' {
+  const { values } = parseFlags('start', argv, {
+    'tick-interval': { type: 'string' },
+    db: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'no-server': { type: 'boolean' },
+    token: { type: 'string' },
+    'allow-origin': { type: 'string', multiple: true },
+    'activation-timeout': { type: 'string' },
+    disable: { type: 'string' },
+    'max-ticks': { type: 'string' },
+    'json-logs': { type: 'boolean' },
+  });
+  if (values.help) return 'help';
+  const tickInterval = parseIntegerFlag('--tick-interval', values['tick-interval'], 1) ?? 1000;
+  const activationTimeout = parseIntegerFlag('--activation-timeout', values['activation-timeout'], 1) ?? 30_000;
+  const maxTicks = parseIntegerFlag('--max-ticks', values['max-ticks'], 1);
+  const port = parseIntegerFlag('--port', values.port, 0, 65_535) ?? 4100;
+  const host = values.host ?? '127.0.0.1';
+  if (host !== 'localhost' && isIP(host) === 0) throw usageError(`--host must be an IP address or "localhost", got ${JSON.stringify(host)}`);
+  const token = values.token ?? env.THUNDERLINE_TOKEN;
+  if (token !== undefined && token.length < 8) throw usageError('--token must be at least 8 characters');
+  if (!values['no-server'] && !LOOPBACK.has(host) && token === undefined) {
+    throw usageError(`--host ${host} is not a loopback address: binding it requires --token (or THUNDERLINE_TOKEN)`);
+  }
+  const disable = (values.disable ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  validateDisable(disable);
+  const server: false | ServerOptions = values['no-server']
+    ? false
+    : { host, port, ...(token === undefined ? {} : { token }), ...(values['allow-origin'] ? { allowOrigins: values['allow-origin'] } : {}) };
+  return { tickInterval, database: values.db ?? './thunderline.db', server, activationTimeout, disable, maxTicks, jsonLogs: values['json-logs'] ?? false };
+}
+
+function describe(event: ThunderlineEvent): string | undefined {
+  switch (event.type) {
+    case 'tick':
+      return event.tick === 1 || event.lateMs > 50 ? `tick ${event.tick} (${event.activeDomains} active, late ${event.lateMs} ms)` : undefined;
+    case 'domain_waiting':
+    case 'domain_activated':
+    case 'domain_deactivated':
+    case 'domain_crashed':
+    case 'domain_restarting':
+    case 'domain_failed':
+      return `[tick ${event.tick}] ${event.domain} ${event.type.slice('domain_'.length)}${event.reason ? `: ${event.reason}` : ''}`;
+    case 'child_exited':
+    case 'child_restarted':
+    case 'supervisor_escalated':
+      return event.reason === 'shutdown' ? undefined : `${event.supervisor}/${event.child} ${event.type}: ${event.reason}`;
+    default:
+      return undefined;
+  }
+}
+
+/** Runs `thunderline start` until it stops; resolves with the exit code. */
+export async function runStart(argv: string[], io: CliIo, signals: NodeJS.Process = process): Promise<number> {
+  const config = parseStartFlags(argv);
+  if (config === 'help') {
+    io.out(START_HELP);
+    return EXIT.ok;
+  }
+  const runtime: Runtime = await startThunderline(
+    {
+      tickInterval: config.tickInterval,
+      database: config.database,
+      activationTimeout: config.activationTimeout,
+      server: config.server,
+    },
+    { disable: config.disable },
+  );
+  runtime.subscribe('*', (event) => {
+    if (config.jsonLogs) io.out(JSON.stringify(event));
+    else {
+      const line = describe(event);
+      if (line) io.out(line);
+    }
+    if (event.type === 'tick' && config.maxTicks !== undefined && event.tick >= config.maxTicks) {
+      // Let this tick's round finish (domains handle it), then stop in reverse start order.
+      setImmediate(() => void runtime.stop('shutdown').catch(() => undefined));
+    }
+  });
+  io.out(`thunderline ${runtime.version}: run ${runtime.runId} on ${config.database}, tick every ${config.tickInterval} ms`);
+  if (runtime.serverUrl) io.out(`viewer: ${runtime.serverUrl}`);
+  const onSignal = (signal: string) => {
+    io.err(`thunderline: ${signal} received, shutting down`);
+    void runtime.stop('shutdown');
+  };
+  signals.once('SIGINT', onSignal);
+  signals.once('SIGTERM', onSignal);
+  const exit: RuntimeExit = await runtime.stopped;
+  signals.removeListener('SIGINT', onSignal);
+  signals.removeListener('SIGTERM', onSignal);
+  if (!exit.clean) {
+    io.err(`thunderline: runtime failed: ${exit.reason}`);
+    return EXIT.failed;
+  }
+  io.out(`thunderline: stopped (${exit.reason})`);
+  return EXIT.ok;
+}
