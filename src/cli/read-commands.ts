@@ -6,11 +6,19 @@
  * thunderline status --db ./thunderline.db
  * thunderline history --db ./thunderline.db --domain thunderbolt --limit 5 --json
  */
+import { existsSync } from 'node:fs';
+import type { RegistryStore } from '../store/registry-store.ts';
 import { openStore } from '../store/open-store.ts';
 import { parseFlags } from './parse.ts';
-import { type CliIo, EXIT, parseIntegerFlag } from './usage-error.ts';
+import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
 
 const DEFAULT_DB = './thunderline.db';
+
+/** Opens the registry file read-only; a missing file is a usage error (exit 2). */
+function openForReading(db: string): RegistryStore {
+  if (!existsSync(db)) throw usageError(`--db ${db}: no database there; run "thunderline start --db ${db}" first`);
+  return openStore(db, { readonly: true });
+}
 
 function iso(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '-' : new Date(ms).toISOString();
@@ -47,7 +55,7 @@ export function runStatus(argv: string[], io: CliIo): number {
     io.out(STATUS_HELP);
     return EXIT.ok;
   }
-  const store = openStore(values.db ?? DEFAULT_DB, { readonly: true });
+  const store = openForReading(values.db ?? DEFAULT_DB);
   try {
     const run = store.latestRun();
     const domains = store.readDomains();
@@ -85,7 +93,7 @@ export function runHistory(argv: string[], io: CliIo): number {
     return EXIT.ok;
   }
   const limit = parseIntegerFlag('--limit', values.limit, 1) ?? 50;
-  const store = openStore(values.db ?? DEFAULT_DB, { readonly: true });
+  const store = openForReading(values.db ?? DEFAULT_DB);
   try {
     const rows = store.readHistory(values.domain === undefined ? { limit } : { domain: values.domain, limit });
     if (values.json) {
