@@ -16,6 +16,7 @@ import type { ActorRef } from '../src/actor/actor-ref.ts';
 import { spawnActor } from '../src/actor/actor-ref.ts';
 import type { Behaviour } from '../src/actor/behaviour.ts';
 import type { Clock } from '../src/clock.ts';
+import { publishDomainEvent } from '../src/domain/domain-actor.ts';
 import type { DomainEvent, DomainEventType, SupervisorEvent, ThunderlineEvent } from '../src/events.ts';
 import { TICK_TOPIC } from '../src/events.ts';
 import type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from '../src/runtime/registry-view.ts';
@@ -33,6 +34,8 @@ export interface DomainRegistryOptions {
   clock: Clock;
   /** Status changes kept in memory; default 100 (the seed's). */
   historySize?: number;
+  /** The supervisor whose children are the domains; default `'domains'`. */
+  domainsSupervisor?: string;
 }
 
 const TRANSITIONS: Record<DomainEventType, { event: HistoryEvent; status: DomainStatusName }> = {
@@ -64,26 +67,29 @@ export class DomainRegistryTable implements RegistryView {
     this.historySize = options.historySize ?? 100;
   }
 
-  /** Applies one event from the pubsub. */
-  apply(event: ThunderlineEvent): void {
+  /**
+   * Applies one event from the pubsub. Returns the event it implies, if any: a `domain_failed`
+   * when the domains supervisor gives up on a crashed domain. The caller publishes it (the registry
+   * actor does), so the failure reaches every subscriber and comes back here as a status change.
+   */
+  apply(event: ThunderlineEvent): DomainEvent | undefined {
     if (event.type === 'tick') {
       this.tick = event.tick;
-      return;
+      return undefined;
     }
-    if (event.type === 'supervisor_escalated') {
-      this.failCrashed(event as SupervisorEvent);
-      return;
-    }
+    if (event.type === 'supervisor_escalated') return this.failedDomain(event as SupervisorEvent);
     const transition = TRANSITIONS[event.type as DomainEventType];
     if (transition) this.record(event as DomainEvent, transition.event, transition.status);
+    return undefined;
   }
 
-  /** A supervisor gave up: a crashed domain it held will not come back. */
-  private failCrashed(event: SupervisorEvent): void {
+  /** The domains supervisor gave up: a crashed domain it held will not come back. */
+  private failedDomain(event: SupervisorEvent): DomainEvent | undefined {
+    // Only the domains supervisor's children are domains; a domain's own children may share a name.
+    if (event.supervisor !== (this.options.domainsSupervisor ?? 'domains')) return undefined;
     const status = this.domains.get(event.child);
-    if (!status || (status.status !== 'crashed' && status.status !== 'restarting')) return;
-    const failed: DomainEvent = { type: 'domain_failed', domain: event.child, tick: this.tick, time: event.time, reason: event.reason };
-    this.record(failed, 'failed', 'failed');
+    if (!status || (status.status !== 'crashed' && status.status !== 'restarting')) return undefined;
+    return { type: 'domain_failed', domain: event.child, tick: this.tick, time: event.time, reason: event.reason };
   }
 
   private record(event: DomainEvent, historyEvent: HistoryEvent, status: DomainStatusName): void {
@@ -173,7 +179,8 @@ function registryBehaviour(table: DomainRegistryTable): Behaviour<DomainRegistry
     init(_args, ctx) {
       const offs = REGISTRY_TOPICS.map((topic) =>
         ctx.system.pubsub.subscribe(topic, (event) => {
-          table.apply(event);
+          const implied = table.apply(event);
+          if (implied) publishDomainEvent(ctx.system, implied.type, implied.domain, implied.tick, implied.reason);
           // A flush at least every tick: the tick's turn writes what the previous tick changed.
           if (event.type === 'tick') ctx.self.cast({ type: 'flush' });
         }),

@@ -22,6 +22,7 @@ import { type RuntimeOptions, validateRuntimeOptions } from './runtime/options.t
 import { Runtime } from './runtime/runtime.ts';
 import { type ApplicationTreeInput, startApplicationTree as wireRuntime } from '../supervisors/application.ts';
 import { openStore } from './store/open-store.ts';
+import { resolveServerConfig, serverChild } from './server/index.ts';
 import { VERSION } from './version.ts';
 
 export * from './actor/index.ts';
@@ -35,6 +36,7 @@ export { RUNTIME_DEFAULTS, type RuntimeOptions, type ServerOptions, validateRunt
 export { Runtime, type RuntimeExit } from './runtime/runtime.ts';
 export type { DomainRow, DomainStatusName, HistoryEvent, HistoryRow, RunRow } from './store/index.ts';
 export * from './supervisor/index.ts';
+export type { EventServerOptions, HelloFrame, SequencedEvent, ServerFrame } from './server/index.ts';
 export { emitTelemetry, telemetryChannel } from './telemetry/index.ts';
 export { VERSION } from './version.ts';
 
@@ -52,6 +54,8 @@ export function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
 export interface RuntimeExtras {
   /** Builds the infrastructure and web children once the system, registry and deps exist. */
   infrastructure?: (context: InfrastructureContext) => Pick<ApplicationTreeInput, 'earlyInfrastructure' | 'lateInfrastructure' | 'web' | 'beforeClose'>;
+  /** Consulted before each domain activates; see `DomainDeps.activationPolicy`. Default: allow all. */
+  activationPolicy?: (domain: string, tick: number) => boolean;
 }
 
 /** What {@link RuntimeExtras.infrastructure} receives. */
@@ -68,6 +72,8 @@ export interface InfrastructureContext {
 /** @internal `startRuntime` with extra infrastructure; used by the CLI. */
 export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras = {}): Promise<Runtime> {
   const config = validateRuntimeOptions(options);
+  // Checked before anything opens: a non-loopback host without a token is refused (ERR_SERVER).
+  const serverConfig = config.server ? resolveServerConfig(config.server) : undefined;
   const store = openStore(config.database);
   const system = createActorSystem(config.clock ? { clock: config.clock } : {});
   const runId = randomUUID();
@@ -81,11 +87,20 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     });
     const table = new DomainRegistryTable({ store, runId, clock: system.clock });
     const tickBus = new TickBus();
-    const deps: DomainDeps = { tickBus, activationTimeoutMs: config.activationTimeout, currentTick: () => table.currentTick() };
+    const deps: DomainDeps = {
+      tickBus,
+      activationTimeoutMs: config.activationTimeout,
+      currentTick: () => table.currentTick(),
+      ...(extras.activationPolicy ? { activationPolicy: extras.activationPolicy } : {}),
+    };
     let root: SupervisorRef | undefined;
     const infrastructure = extras.infrastructure?.({ system, registry: table, store, runId, deps, root: () => root }) ?? {};
+    const web = serverConfig
+      ? serverChild({ config: serverConfig, system, registry: table, store, runId, version: VERSION, tickInterval: config.tickInterval, tree: () => root?.tree() ?? null })
+      : undefined;
     const parts = await wireRuntime({
       ...infrastructure,
+      web: [...(infrastructure.web ?? []), ...(web ? [web.spec] : [])],
       system,
       store,
       table,
@@ -98,6 +113,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       domainRestarts: config.domainRestarts,
     });
     root = parts.root;
+    if (web) parts.serverUrl = web.url;
     return new Runtime(parts);
   } catch (error) {
     store.endRun(runId, system.clock.wallNow(), `start failed: ${error instanceof Error ? error.message : String(error)}`);

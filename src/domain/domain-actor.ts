@@ -29,6 +29,11 @@ export interface DomainDeps {
   readonly activationTimeoutMs: number;
   /** The runtime's current tick, for events outside a tick. */
   currentTick(): number;
+  /**
+   * Consulted on each tick while a domain is `waiting`; `false` keeps it waiting (its activation
+   * timeout still running) until a later tick is allowed. Default: every activation is allowed.
+   */
+  readonly activationPolicy?: (domain: string, tick: number) => boolean;
 }
 
 /** Messages a domain actor handles. */
@@ -36,6 +41,7 @@ export type DomainMsg =
   | { type: 'tick'; event: TickEvent; round: TickRound | undefined }
   | { type: 'activation_timeout' }
   | { type: 'machine_error'; error: unknown }
+  | { type: 'children_exited'; reason: unknown }
   | { type: 'inspect' };
 
 /** A domain's live view, answered to `inspect`. */
@@ -76,11 +82,17 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
     state.machine.send({ type: 'TICK', tick });
     ctx.system.clock.clearTimeout(state.timeout);
     try {
-      state.children = await startSupervisor(ctx.system, { name, strategy: 'one_for_one', children: [...definition.children] });
+      const children = await startSupervisor(ctx.system, { name, strategy: 'one_for_one', children: [...definition.children] });
+      state.children = children;
+      // The domain is linked to its supervisor: one that gives up takes the domain down with it, so
+      // the domains supervisor restarts both, instead of leaving an `active` domain with no children.
+      children.onExit((signal) => {
+        if (state.children === children && !isCleanExit(signal.reason)) ctx.self.cast({ type: 'children_exited', reason: signal.reason });
+      });
       const meta: DomainActivationMeta = {
         domain: name,
         event,
-        supervisor: state.children,
+        supervisor: children,
         system: ctx.system,
         publish: (eventName, fields = {}) => {
           const custom = { ...fields, type: `custom:${name}.${eventName}` as const, time: ctx.system.isoNow() };
@@ -101,7 +113,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
 
   return {
     name,
-    init(_args, ctx) {
+    async init(_args, ctx) {
       const machine = createActor(domainMachine, { input: { name } });
       // XState rethrows unobserved errors in a timer; observing them turns them into a crash.
       machine.subscribe({ error: (error) => ctx.self.cast({ type: 'machine_error', error }) });
@@ -117,14 +129,25 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       ctx.self.onExit(() => {
         unsubscribe();
         ctx.system.clock.clearTimeout(state.timeout);
-        state.children?.kill('killed');
+        const children = state.children;
+        state.children = undefined;
+        children?.kill('killed');
         machine.stop();
         for (const round of openRounds) round.leave();
         openRounds.clear();
       });
       publishDomainEvent(ctx.system, 'domain_waiting', name, deps.currentTick());
       if (!definition.waitForTick) {
-        ctx.self.cast({ type: 'tick', event: undefined as unknown as TickEvent, round: undefined });
+        // Active at start, as the seed's `wait_for_tick: false`: startRuntime resolves with the domain
+        // active. A failed activation is still a crash after start (DESIGN §4), not a failed start.
+        const tick = deps.currentTick();
+        if (deps.activationPolicy?.(name, tick) ?? true) {
+          try {
+            await activate(state, tick, undefined, ctx);
+          } catch (error) {
+            ctx.self.cast({ type: 'machine_error', error });
+          }
+        }
       } else {
         state.timeout = ctx.system.clock.setTimeout(() => ctx.self.cast({ type: 'activation_timeout' }), timeoutMs);
       }
@@ -137,7 +160,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
           try {
             const tick = event ? event.tick : deps.currentTick();
             state.lastTick = Math.max(state.lastTick, tick);
-            if (machineState(state) === 'waiting') await activate(state, tick, event, ctx);
+            if (machineState(state) === 'waiting' && (deps.activationPolicy?.(name, tick) ?? true)) await activate(state, tick, event, ctx);
           } finally {
             if (round) {
               openRounds.delete(round);
@@ -151,6 +174,8 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
           throw new ThunderlineError('ERR_ACTIVATION_TIMEOUT', `domain "${name}": no tick arrived within ${timeoutMs} ms (activationTimeout)`);
         case 'machine_error':
           throw message.error;
+        case 'children_exited':
+          throw message.reason;
         case 'inspect':
           ctx.reply({ domain: name, state: machineState(state), lastTick: state.lastTick, activatedAt: state.activatedAt } satisfies DomainSnapshot);
           return state;
@@ -163,8 +188,9 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
     async terminate(state, reason) {
       const wasActive = machineState(state) === 'active';
       state.machine.send({ type: 'STOP' });
-      await state.children?.stop(reason);
+      const children = state.children;
       state.children = undefined;
+      await children?.stop(reason);
       if (wasActive) {
         try {
           await definition.deactivate?.(reason);

@@ -35,7 +35,7 @@ migrations('creates the three tables with exactly the DESIGN column names', (con
   try {
     const tables = db
       .prepare<[], { name: string }>(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' AND name NOT LIKE 'cerebros_%' ORDER BY name",
       )
       .all()
       .map((row) => row.name);

@@ -1,0 +1,72 @@
+/**
+ * Cerebros, the neural-architecture-search domain (seed §1.4), extracted from thunderbolt and
+ * behind the `cerebros` feature flag: a trial runner doing random search on a synthetic
+ * objective, its runs and trials in its own tables. Other domains reach it only by events
+ * (`custom:cerebros.trial_requested` in, `custom:cerebros.trial_completed` out).
+ *
+ * @example
+ * const cerebros = cerebrosDomain({ database: ':memory:', trialEvery: 3, seed: 7 });
+ * const runtime = await startRuntime({ domains: [cerebros], tickInterval: 'manual', database: ':memory:' });
+ * for (let i = 0; i < 4; i += 1) await runtime.tick();
+ * (await cerebros.trials()).length; // 1
+ */
+import type { ActorRef } from '../../src/actor/actor-ref.ts';
+import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
+import { ThunderlineError } from '../../src/errors.ts';
+import { type CerebrosStore, type CerebrosTrialRow, openCerebrosStore } from './cerebros-store.ts';
+import { type CerebrosSummary, spawnTrialRunner, type TrialRunnerMsg } from './trial-runner.ts';
+
+export { type CerebrosRunRow, type CerebrosStore, type CerebrosTrialRow, openCerebrosStore } from './cerebros-store.ts';
+export { SEARCH_SPACE, type TrialParams } from './search-space.ts';
+export { type BestTrial, type CerebrosSummary, TRIAL_COMPLETED, TRIAL_REQUESTED } from './trial-runner.ts';
+
+/** Options of {@link cerebrosDomain}. */
+export interface CerebrosOptions {
+  /** The runtime's database file (cerebros opens its own connection) or `:memory:` (a private one). Default `./thunderline.db`. */
+  database?: string;
+  /** Opens the store instead of `database` (tests, embedders). */
+  openStore?: () => CerebrosStore;
+  /** One scheduled trial every this many ticks; default 3. */
+  trialEvery?: number;
+  /** PRNG seed; default random (stored with the run). */
+  seed?: number;
+}
+
+/** The cerebros domain, with queries of its trial runner. */
+export interface CerebrosDomain extends DomainDefinition {
+  /** Run id, trial count and best trial; rejects `ERR_UNKNOWN_ACTOR` until the domain is active. */
+  summary(): Promise<CerebrosSummary>;
+  /** The current run's trials, read from `cerebros_trials`. */
+  trials(): Promise<CerebrosTrialRow[]>;
+}
+
+/** Defines the cerebros domain. */
+export function cerebrosDomain(options: CerebrosOptions = {}): CerebrosDomain {
+  const database = options.database ?? './thunderline.db';
+  const openStore = options.openStore ?? (() => openCerebrosStore(database));
+  let runner: ActorRef<TrialRunnerMsg> | undefined;
+  const definition = defineDomain({
+    name: 'cerebros',
+    children: [
+      {
+        id: 'trial_runner',
+        start: async ({ system }) =>
+          (runner = await spawnTrialRunner(system, {
+            openStore,
+            ...(options.trialEvery !== undefined ? { trialEvery: options.trialEvery } : {}),
+            ...(options.seed !== undefined ? { seed: options.seed } : {}),
+          })) as ActorRef<never>,
+      },
+    ],
+  });
+  return {
+    ...definition,
+    summary: async () => running(runner).call<CerebrosSummary>({ type: 'summary' }),
+    trials: async () => running(runner).call<CerebrosTrialRow[]>({ type: 'trials' }),
+  };
+}
+
+function running(ref: ActorRef<TrialRunnerMsg> | undefined): ActorRef<TrialRunnerMsg> {
+  if (!ref?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'cerebros: the trial runner is not running; the domain is not active yet (or has stopped)');
+  return ref;
+}

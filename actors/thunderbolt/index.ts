@@ -1,0 +1,45 @@
+/**
+ * Thunderbolt, the compute domain (seed §1.3): its automata child runs Conway's Life on a small
+ * torus, one generation per tick. It reaches cerebros only through `cerebros-bridge.ts`.
+ *
+ * @example
+ * const thunderbolt = thunderboltDomain({ width: 16, height: 16 });
+ * const runtime = await startRuntime({ domains: [thunderbolt], tickInterval: 'manual', database: ':memory:' });
+ * await runtime.tick(); await runtime.tick();
+ * (await thunderbolt.snapshot()).generation; // 1
+ */
+import type { ActorRef } from '../../src/actor/actor-ref.ts';
+import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
+import { ThunderlineError } from '../../src/errors.ts';
+import { type AutomatonMsg, type AutomatonOptions, type AutomatonSnapshot, spawnAutomaton } from './automaton.ts';
+
+export type { AutomatonMsg, AutomatonOptions, AutomatonSnapshot } from './automaton.ts';
+export { TRIAL_REQUESTED, TRIAL_REQUESTED_TOPIC, type TrialRequest } from './cerebros-bridge.ts';
+export { type Cell, GLIDER } from './life.ts';
+
+/** The thunderbolt domain, with a query of its automaton. */
+export interface ThunderboltDomain extends DomainDefinition {
+  /** The automaton's generation and live cells; rejects `ERR_UNKNOWN_ACTOR` until the domain is active. */
+  snapshot(): Promise<AutomatonSnapshot>;
+}
+
+/**
+ * Defines the thunderbolt domain.
+ * @param options grid size (default 16×16), seed (default a glider), `trialEvery` (default 8)
+ */
+export function thunderboltDomain(options: AutomatonOptions = {}): ThunderboltDomain {
+  let automaton: ActorRef<AutomatonMsg> | undefined;
+  const definition = defineDomain({
+    name: 'thunderbolt',
+    children: [{ id: 'automaton', start: async ({ system }) => (automaton = await spawnAutomaton(system, options)) as ActorRef<never> }],
+  });
+  return {
+    ...definition,
+    snapshot: async () => running(automaton).call<AutomatonSnapshot>({ type: 'snapshot' }),
+  };
+}
+
+function running(ref: ActorRef<AutomatonMsg> | undefined): ActorRef<AutomatonMsg> {
+  if (!ref?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thunderbolt: the automaton is not running; the domain is not active yet (or has stopped)');
+  return ref;
+}

@@ -1,0 +1,41 @@
+/**
+ * Thundergate, security and monitoring (seed §1.6, §10 late infrastructure): its health
+ * monitor reports `ok` or `degraded` each tick from the registry.
+ *
+ * @example
+ * const thundergate = thundergateDomain({ registry, stuckAfterTicks: 3 });
+ * // ... after a few ticks:
+ * (await thundergate.health()).status; // 'ok'
+ */
+import type { ActorRef } from '../../src/actor/actor-ref.ts';
+import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
+import { ThunderlineError } from '../../src/errors.ts';
+import { type HealthMonitorMsg, type HealthMonitorOptions, type HealthReport, spawnHealthMonitor } from './health-monitor.ts';
+
+export { evaluateHealth, HEALTH, type HealthMonitorOptions, type HealthReport, type HealthStatus } from './health-monitor.ts';
+
+/** The thundergate domain, with a query of its health monitor. */
+export interface ThundergateDomain extends DomainDefinition {
+  /** The latest health report; rejects `ERR_UNKNOWN_ACTOR` until the domain is active. */
+  health(): Promise<HealthReport>;
+}
+
+/**
+ * Defines the thundergate domain.
+ * @param options `registry` (required: the runtime's {@link RegistryView}), `stuckAfterTicks` (3),
+ *   `lateThresholdMs` (250), `crashLoop` (3 crashes in 10 ticks)
+ */
+export function thundergateDomain(options: HealthMonitorOptions): ThundergateDomain {
+  let monitor: ActorRef<HealthMonitorMsg> | undefined;
+  const definition = defineDomain({
+    name: 'thundergate',
+    children: [{ id: 'health_monitor', start: async ({ system }) => (monitor = await spawnHealthMonitor(system, options)) as ActorRef<never> }],
+  });
+  return {
+    ...definition,
+    health: async () => {
+      if (!monitor?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thundergate: the health monitor is not running; the domain is not active yet (or has stopped)');
+      return monitor.call<HealthReport>({ type: 'health' });
+    },
+  };
+}

@@ -1,0 +1,44 @@
+/**
+ * Thundergrid, spatial and zones (seed §1.6, §4): its zone map assigns every domain a zone and
+ * reports each zone's occupancy from the registry.
+ *
+ * @example
+ * const thundergrid = thundergridDomain({ registry, zones: 4 });
+ * // ... once active:
+ * await thundergrid.occupancy(); // [{ zone: 0, domains: ['cerebros', ...], active: 2 }, ...]
+ */
+import type { ActorRef } from '../../src/actor/actor-ref.ts';
+import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
+import { describeValue, ThunderlineError } from '../../src/errors.ts';
+import { spawnZoneMap, type ZoneMapMsg, type ZoneMapOptions, type ZoneOccupancy } from './zone-map.ts';
+
+export { computeOccupancy, OCCUPANCY, type ZoneMapOptions, type ZoneOccupancy, zoneOf } from './zone-map.ts';
+
+/** The thundergrid domain, with a query of its zone map. */
+export interface ThundergridDomain extends DomainDefinition {
+  /** Every zone's domains and active count; rejects `ERR_UNKNOWN_ACTOR` until the domain is active. */
+  occupancy(): Promise<ZoneOccupancy[]>;
+}
+
+/**
+ * Defines the thundergrid domain.
+ * @param options `registry` (required), `zones` (default 4)
+ * @throws ThunderlineError `ERR_INVALID_OPTION` when `zones` is not an integer >= 1
+ */
+export function thundergridDomain(options: ZoneMapOptions): ThundergridDomain {
+  if (options.zones !== undefined && !(Number.isInteger(options.zones) && options.zones >= 1)) {
+    throw new ThunderlineError('ERR_INVALID_OPTION', `thundergrid: zones must be an integer >= 1, got ${describeValue(options.zones)}`);
+  }
+  let zoneMap: ActorRef<ZoneMapMsg> | undefined;
+  const definition = defineDomain({
+    name: 'thundergrid',
+    children: [{ id: 'zone_map', start: async ({ system }) => (zoneMap = await spawnZoneMap(system, options)) as ActorRef<never> }],
+  });
+  return {
+    ...definition,
+    occupancy: async () => {
+      if (!zoneMap?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thundergrid: the zone map is not running; the domain is not active yet (or has stopped)');
+      return zoneMap.call<ZoneOccupancy[]>({ type: 'occupancy' });
+    },
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Thunderlink, communication and networking (seed §1.2). Its tick generator is the runtime's
+ * own (`actors/tick-generator.ts`, in the tick system); this domain adds node presence.
+ *
+ * @example
+ * const thunderlink = thunderlinkDomain({ nodeId: 'node-a' });
+ * const runtime = await startRuntime({ domains: [thunderlink], tickInterval: 'manual', database: ':memory:' });
+ * await runtime.tick(); await runtime.tick();
+ * (await thunderlink.presence()).ticksSeen; // 1
+ */
+import type { ActorRef } from '../../src/actor/actor-ref.ts';
+import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
+import { ThunderlineError } from '../../src/errors.ts';
+import { type PresenceMsg, type PresenceOptions, type PresenceSnapshot, spawnPresence } from './presence.ts';
+
+export type { PresenceOptions, PresenceSnapshot } from './presence.ts';
+
+/** The thunderlink domain, with a query of its presence. */
+export interface ThunderlinkDomain extends DomainDefinition {
+  /** Node id, start time, uptime, ticks seen; rejects `ERR_UNKNOWN_ACTOR` until the domain is active. */
+  presence(): Promise<PresenceSnapshot>;
+}
+
+/** Defines the thunderlink domain. */
+export function thunderlinkDomain(options: PresenceOptions = {}): ThunderlinkDomain {
+  let presence: ActorRef<PresenceMsg> | undefined;
+  const definition = defineDomain({
+    name: 'thunderlink',
+    children: [{ id: 'presence', start: async ({ system }) => (presence = await spawnPresence(system, options)) as ActorRef<never> }],
+  });
+  return {
+    ...definition,
+    presence: async () => {
+      if (!presence?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thunderlink: presence is not running; the domain is not active yet (or has stopped)');
+      return presence.call<PresenceSnapshot>({ type: 'presence' });
+    },
+  };
+}

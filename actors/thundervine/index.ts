@@ -1,0 +1,56 @@
+/**
+ * Thundervine, workflows (seed §1.1, DAG management moved out of Thunderblock; §10 early
+ * infrastructure): its runner executes a DAG of steps, exactly one ready step per tick.
+ *
+ * @example
+ * const thundervine = thundervineDomain(); // fetch → parse → [index, summarize] → publish
+ * // ... after activation and 5 more ticks:
+ * (await thundervine.snapshot()).completed.map((s) => s.step); // ['fetch', 'parse', 'index', 'summarize', 'publish']
+ */
+import type { ActorRef } from '../../src/actor/actor-ref.ts';
+import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
+import { ThunderlineError } from '../../src/errors.ts';
+import { DEFAULT_WORKFLOW, validateWorkflow, type Workflow } from './workflow.ts';
+import { spawnWorkflowRunner, type WorkflowRunnerMsg, type WorkflowSnapshot } from './workflow-runner.ts';
+
+export { DEFAULT_WORKFLOW, nextReadyStep, validateWorkflow, type Workflow, type WorkflowStep } from './workflow.ts';
+export { type CompletedStep, STEP_COMPLETED, WORKFLOW_COMPLETED, type WorkflowSnapshot } from './workflow-runner.ts';
+
+/** Options of {@link thundervineDomain}. */
+export interface ThundervineOptions {
+  /** Default {@link DEFAULT_WORKFLOW}. */
+  workflow?: Workflow;
+  /** Start again after each finished run; default true. */
+  repeat?: boolean;
+}
+
+/** The thundervine domain, with a query of its runner. */
+export interface ThundervineDomain extends DomainDefinition {
+  /** The current run's completed and pending steps; rejects `ERR_UNKNOWN_ACTOR` until the domain is active. */
+  snapshot(): Promise<WorkflowSnapshot>;
+}
+
+/**
+ * Defines the thundervine domain.
+ * @throws ThunderlineError `ERR_INVALID_OPTION` for a workflow with duplicate or unknown steps or a cycle
+ */
+export function thundervineDomain(options: ThundervineOptions = {}): ThundervineDomain {
+  const workflow = validateWorkflow(options.workflow ?? DEFAULT_WORKFLOW);
+  let runner: ActorRef<WorkflowRunnerMsg> | undefined;
+  const definition = defineDomain({
+    name: 'thundervine',
+    children: [
+      {
+        id: 'workflow_runner',
+        start: async ({ system }) => (runner = await spawnWorkflowRunner(system, { workflow, repeat: options.repeat ?? true })) as ActorRef<never>,
+      },
+    ],
+  });
+  return {
+    ...definition,
+    snapshot: async () => {
+      if (!runner?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thundervine: the workflow runner is not running; the domain is not active yet (or has stopped)');
+      return runner.call<WorkflowSnapshot>({ type: 'snapshot' });
+    },
+  };
+}
