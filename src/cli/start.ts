@@ -132,6 +132,8 @@ export async function runStart(argv: string[], io: CliIo, signals: NodeJS.Proces
   });
   io.out(`thunderline ${runtime.version}: run ${runtime.runId} on ${config.database}, tick every ${config.tickInterval} ms`);
   if (runtime.serverUrl) io.out(`viewer: ${runtime.serverUrl}`);
+  const waiting = runtime.registry.statuses().filter((status) => status.status === 'waiting');
+  if (!config.jsonLogs && waiting.length > 0) io.out(`waiting for the first tick: ${waiting.map((status) => status.name).join(', ')}`);
   const onSignal = (signal: string) => {
     io.err(`thunderline: ${signal} received, shutting down`);
     void runtime.stop('shutdown');

@@ -44,6 +44,8 @@ export interface RuntimeParts {
   findDomain(name: string): AnyActorRef | undefined;
   /** Runs after the tree has stopped, before the store closes (e.g. closing a server). */
   beforeClose?: () => Promise<void>;
+  /** The HTTP server's `http://host:port/`, when one runs. */
+  serverUrl?: () => string | undefined;
 }
 
 /** A running runtime. */
@@ -67,7 +69,9 @@ export class Runtime {
     });
     parts.root.onExit((signal) => {
       // The root exited: by request (stop) or because it gave up. Either way the run ends here.
-      void this.finish({ reason: formatReason(signal.reason), clean: isCleanExit(signal.reason) });
+      // A requested stop is clean whatever reason it was given; a root that crashed never is.
+      const requested = this.stopping !== undefined && signal.phase === 'stop';
+      void this.finish({ reason: formatReason(signal.reason), clean: requested || isCleanExit(signal.reason) });
     });
   }
 
@@ -84,6 +88,11 @@ export class Runtime {
   /** The tick interval, ms, or `'manual'`. */
   get tickInterval(): number | 'manual' {
     return this.parts.tickInterval;
+  }
+
+  /** The dashboard's `http://host:port/` while the server runs (`server` option); else undefined. */
+  get serverUrl(): string | undefined {
+    return this.parts.serverUrl?.();
   }
 
   /** The current tick number (0 before the first). */

@@ -1,0 +1,243 @@
+/**
+ * The HTTP routes (DESIGN §8): `GET /` (dashboard), `/health`, `/metrics`, `/api/domains`,
+ * `/api/history?domain=&limit=`, `/api/tree`. `/api/*` checks the origin and the token.
+ *
+ * @example
+ * const routes = new HttpRoutes(deps);
+ * server.on('request', (req, res) => routes.handle(req, res));
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DomainStatus, RegistryView } from '../runtime/registry-view.ts';
+import type { RegistryStore } from '../store/registry-store.ts';
+import type { DomainStatusName, HistoryEvent } from '../store/status-names.ts';
+import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
+import type { AccessPolicy } from './access.ts';
+import type { ServerMetrics } from './metrics.ts';
+import type { StaticAsset } from './static-assets.ts';
+
+/** What the routes read. */
+export interface HttpRoutesDeps {
+  access: AccessPolicy;
+  assets: Map<string, StaticAsset>;
+  metrics: ServerMetrics;
+  registry: RegistryView;
+  store: RegistryStore;
+  runId: string;
+  tree(): SupervisorTree | null;
+  /** The latest tick's lateness, ms. */
+  lateMs(): number;
+}
+
+/** Overall health: `failing` when a domain has failed for good, `degraded` while any is down. */
+export type HealthStatus = 'ok' | 'degraded' | 'failing';
+
+/** The `/health` body. */
+export interface HealthBody {
+  status: HealthStatus;
+  tick: number;
+  activeDomains: number;
+  domains: Record<string, DomainStatus['status']>;
+}
+
+/** One `/api/history` item, newest first. */
+export interface HistoryItem {
+  domain: string;
+  event: HistoryEvent;
+  status: DomainStatusName;
+  tick: number;
+  /** Wall ms. */
+  occurredAt: number;
+  reason: string | undefined;
+}
+
+const STATUS_OF: Record<HistoryEvent, DomainStatusName> = {
+  waiting: 'waiting',
+  activated: 'active',
+  deactivated: 'inactive',
+  crashed: 'crashed',
+  restarting: 'restarting',
+  failed: 'failed',
+};
+
+function historyKey(item: HistoryItem): string {
+  return `${item.domain}|${item.event}|${item.tick}|${item.occurredAt}`;
+}
+
+/** The largest `limit` `/api/history` accepts. */
+export const MAX_HISTORY_LIMIT = 1000;
+/** In-memory registry history covers this many of the latest changes. */
+const MEMORY_HISTORY = 100;
+
+const SECURITY_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+  'referrer-policy': 'no-referrer',
+} as const;
+
+const DASHBOARD_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Computes `/health` from the registry. */
+export function healthOf(registry: RegistryView): HealthBody {
+  const statuses = registry.statuses();
+  const domains: Record<string, DomainStatus['status']> = {};
+  for (const domain of statuses) domains[domain.name] = domain.status;
+  const failing = statuses.some((domain) => domain.status === 'failed');
+  const degraded = statuses.some((domain) => domain.status === 'crashed' || domain.status === 'restarting');
+  return {
+    status: failing ? 'failing' : degraded ? 'degraded' : 'ok',
+    tick: registry.currentTick(),
+    activeDomains: registry.activeCount(),
+    domains,
+  };
+}
+
+/** Serves every non-WebSocket request. */
+export class HttpRoutes {
+  constructor(private readonly deps: HttpRoutesDeps) {}
+
+  handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      this.json(
+        res,
+        405,
+        {
+          error: `method ${req.method ?? ''} not allowed; this server is read-only (GET only)`,
+        },
+        { allow: 'GET, HEAD' },
+      );
+      return;
+    }
+    const isApi = url.pathname.startsWith('/api/');
+    const refusal = this.deps.access.check(req, url, {
+      token: isApi,
+      origin: isApi,
+    });
+    if (refusal) {
+      this.json(res, refusal.status, { error: refusal.message }, refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+      return;
+    }
+    switch (url.pathname) {
+      case '/health': {
+        const body = healthOf(this.deps.registry);
+        this.json(res, body.status === 'failing' ? 503 : 200, body);
+        return;
+      }
+      case '/metrics':
+        void this.metrics(res);
+        return;
+      case '/events':
+        this.json(res, 426, { error: '/events is a WebSocket endpoint: connect with ws://' }, { upgrade: 'websocket' });
+        return;
+      case '/api/domains':
+        this.json(res, 200, {
+          tick: this.deps.registry.currentTick(),
+          lateMs: this.deps.lateMs(),
+          domains: this.deps.registry.statuses(),
+        });
+        return;
+      case '/api/tree':
+        this.json(res, 200, { tree: this.deps.tree() });
+        return;
+      case '/api/history':
+        this.history(url, res);
+        return;
+      default:
+        this.asset(url.pathname, res);
+    }
+  }
+
+  private history(url: URL, res: ServerResponse): void {
+    const rawLimit = url.searchParams.get('limit');
+    const limit = rawLimit === null ? 100 : Number(rawLimit);
+    if (!(Number.isInteger(limit) && limit >= 1 && limit <= MAX_HISTORY_LIMIT)) {
+      this.json(res, 400, {
+        error: `limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}, got ${JSON.stringify(rawLimit)}`,
+      });
+      return;
+    }
+    const domain = url.searchParams.get('domain') || undefined;
+    // The registry's memory is exact (it includes changes not flushed yet) but holds only the
+    // latest 100; older rows of this run come from SQLite.
+    const memory = this.deps.registry.history(
+      domain === undefined ? { limit: Math.min(limit, MEMORY_HISTORY) } : { domain, limit: Math.min(limit, MEMORY_HISTORY) },
+    );
+    const history: HistoryItem[] = memory.map((entry) => ({
+      domain: entry.domain,
+      event: entry.event,
+      status: entry.status,
+      tick: entry.tick,
+      occurredAt: entry.occurredAt,
+      reason: entry.reason,
+    }));
+    if (history.length === MEMORY_HISTORY && limit > MEMORY_HISTORY) {
+      try {
+        const seen = new Set(history.map(historyKey));
+        const oldest = history[history.length - 1]?.occurredAt ?? Number.POSITIVE_INFINITY;
+        const rows = this.deps.store.readHistory(domain === undefined ? { limit, runId: this.deps.runId } : { domain, limit, runId: this.deps.runId });
+        for (const row of rows) {
+          const item: HistoryItem = {
+            domain: row.domainName,
+            event: row.event,
+            status: STATUS_OF[row.event],
+            tick: row.tickCount,
+            occurredAt: row.occurredAt,
+            reason: typeof row.metadata.reason === 'string' ? row.metadata.reason : undefined,
+          };
+          if (item.occurredAt <= oldest && !seen.has(historyKey(item)) && history.length < limit) history.push(item);
+        }
+      } catch (error) {
+        this.json(res, 503, {
+          error: `history is unavailable: ${error instanceof Error ? error.message : String(error)}`,
+        });
+        return;
+      }
+    }
+    this.json(res, 200, { history });
+  }
+
+  private async metrics(res: ServerResponse): Promise<void> {
+    try {
+      const text = await this.deps.metrics.registry.metrics();
+      res.writeHead(200, {
+        ...SECURITY_HEADERS,
+        'content-type': this.deps.metrics.registry.contentType,
+      });
+      res.end(text);
+    } catch (error) {
+      this.json(res, 500, {
+        error: `metrics failed: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+
+  private asset(pathname: string, res: ServerResponse): void {
+    const asset = this.deps.assets.get(pathname);
+    if (!asset) {
+      this.json(res, 404, {
+        error: `no route ${pathname}; try /, /health, /metrics, /api/domains, /api/history, /api/tree or ws /events`,
+      });
+      return;
+    }
+    const headers: Record<string, string> = {
+      ...SECURITY_HEADERS,
+      'content-type': asset.contentType,
+    };
+    if (asset.contentType.startsWith('text/html')) {
+      headers['content-security-policy'] = DASHBOARD_CSP;
+      headers['x-frame-options'] = 'DENY';
+    }
+    res.writeHead(200, headers);
+    res.end(asset.body);
+  }
+
+  private json(res: ServerResponse, status: number, body: unknown, extra: Record<string, string> = {}): void {
+    res.writeHead(status, {
+      ...SECURITY_HEADERS,
+      'content-type': 'application/json; charset=utf-8',
+      ...extra,
+    });
+    res.end(JSON.stringify(body));
+  }
+}

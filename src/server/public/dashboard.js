@@ -1,0 +1,472 @@
+// The Thunderline dashboard: plain script, no build, no CDN. Every string from the server is
+// inserted with textContent, never as HTML.
+
+(() => {
+  const STATUS_COLORS = {
+    waiting: '#8a94a0',
+    active: '#2fb36b',
+    inactive: '#4a6a8a',
+    crashed: '#e5484d',
+    restarting: '#f0a030',
+    failed: '#a23bd6',
+  };
+  const EVENT_STATUS = {
+    domain_waiting: 'waiting',
+    domain_activated: 'active',
+    domain_deactivated: 'inactive',
+    domain_crashed: 'crashed',
+    domain_restarting: 'restarting',
+    domain_failed: 'failed',
+  };
+  const HISTORY_STATUS = {
+    waiting: 'waiting',
+    activated: 'active',
+    deactivated: 'inactive',
+    crashed: 'crashed',
+    restarting: 'restarting',
+    failed: 'failed',
+  };
+  const TIMELINE_MS = 5 * 60 * 1000;
+  const LOG_LIMIT = 500;
+  const token = new URLSearchParams(location.search).get('token');
+
+  const state = {
+    runId: null,
+    lastSeq: null,
+    tick: 0,
+    lateMs: 0,
+    domains: new Map(),
+    tree: null,
+    log: [],
+    timeline: [],
+    timelineKeys: new Set(),
+    retries: 0,
+    historyLoaded: false,
+    socket: null,
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = String(text);
+    return node;
+  };
+  const timeText = (ms) => (ms ? new Date(ms).toLocaleTimeString() : '-');
+
+  // --- connection -----------------------------------------------------------------------
+
+  function connect() {
+    const params = new URLSearchParams();
+    if (state.lastSeq !== null) params.set('since', String(state.lastSeq));
+    if (token) params.set('token', token);
+    const query = params.toString();
+    const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/events${query ? `?${query}` : ''}`;
+    setConnection('connecting', state.retries > 0 ? `reconnecting (attempt ${state.retries})…` : 'connecting…');
+    const socket = new WebSocket(url);
+    state.socket = socket;
+    socket.addEventListener('open', () => {
+      state.retries = 0;
+      setConnection('connected', 'live');
+    });
+    socket.addEventListener('message', (message) => {
+      let frame;
+      try {
+        frame = JSON.parse(message.data);
+      } catch {
+        return;
+      }
+      if (Array.isArray(frame)) frame.forEach(applyEvent);
+      else applyControl(frame);
+      scheduleRender();
+    });
+    socket.addEventListener('close', (closeEvent) => {
+      if (state.socket !== socket) return;
+      state.retries += 1;
+      const delay = Math.min(5000, 500 * 2 ** Math.min(state.retries - 1, 4));
+      setConnection('disconnected', `disconnected (${closeEvent.code || 'no answer'}); retrying in ${Math.round(delay / 100) / 10}s`);
+      setTimeout(connect, delay);
+    });
+  }
+
+  function setConnection(kind, text) {
+    const badge = $('connection');
+    badge.className = `badge conn-${kind}`;
+    badge.textContent = text;
+    document.body.dataset.connection = kind;
+    const banner = $('banner');
+    banner.hidden = kind === 'connected';
+    banner.textContent = kind === 'disconnected' ? `Disconnected from the runtime: ${text}. The data below may be stale.` : '';
+  }
+
+  // --- frames ---------------------------------------------------------------------------
+
+  function applyControl(frame) {
+    switch (frame.type) {
+      case 'hello': {
+        const newRun = state.runId !== null && state.runId !== frame.runId;
+        if (newRun) addNotice(`new run ${frame.runId}`);
+        if (state.lastSeq === null || newRun) state.lastSeq = frame.seq;
+        state.runId = frame.runId;
+        state.tick = frame.tick;
+        state.lateMs = frame.lateMs;
+        state.domains = new Map(frame.domains.map((domain) => [domain.name, { ...domain }]));
+        state.tree = frame.tree;
+        $('run').textContent = frame.runId;
+        $('run').title = frame.runId;
+        $('version').textContent = frame.version;
+        $('interval').textContent = frame.tickInterval === 'manual' ? 'manual' : `${frame.tickInterval} ms`;
+        for (const domain of frame.domains) addTimeline(domain.name, domain.status, domain.updatedAt);
+        if (!state.historyLoaded) loadHistory();
+        return;
+      }
+      case 'gap':
+        addNotice(
+          frame.missed === null
+            ? `gap: the server does not know seq ${frame.since}; showing from seq ${frame.oldestSeq}`
+            : `gap: ${frame.missed} events were lost while disconnected`,
+          true,
+        );
+        return;
+      case 'dropped':
+        addNotice(`dropped: ${frame.count} events (seq ${frame.fromSeq}–${frame.toSeq}) were skipped, this page was too slow`, true);
+        return;
+      case 'error':
+        addNotice(`server: ${frame.code}: ${frame.message}`, true);
+        return;
+      default:
+    }
+  }
+
+  function applyEvent(event) {
+    if (state.lastSeq !== null && event.seq <= state.lastSeq) return;
+    state.lastSeq = event.seq;
+    const at = Date.parse(event.time) || Date.now();
+    if (event.type === 'tick') {
+      state.tick = event.tick;
+      state.lateMs = event.lateMs;
+      for (const domain of state.domains.values()) if (domain.status === 'active') domain.lastTick = event.tick;
+    }
+    const status = EVENT_STATUS[event.type];
+    if (status) {
+      const previous = state.domains.get(event.domain);
+      const domain = previous || {
+        name: event.domain,
+        restarts: 0,
+        activatedAt: undefined,
+        lastTick: 0,
+      };
+      domain.status = status;
+      domain.tick = event.tick;
+      domain.lastTick = Math.max(domain.lastTick || 0, event.tick);
+      domain.updatedAt = at;
+      if (status === 'active') domain.activatedAt = at;
+      if (status === 'restarting') domain.restarts = (domain.restarts || 0) + 1;
+      if (event.reason !== undefined) domain.reason = event.reason;
+      state.domains.set(event.domain, domain);
+      addTimeline(event.domain, status, at);
+    }
+    if (event.type.startsWith('child_') || event.type === 'supervisor_escalated') scheduleTree();
+    addLog(event);
+  }
+
+  // --- history, tree ----------------------------------------------------------------------
+
+  function api(path) {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    return fetch(path, { headers }).then((response) => {
+      if (!response.ok) throw new Error(`${path}: HTTP ${response.status}`);
+      return response.json();
+    });
+  }
+
+  function loadHistory() {
+    state.historyLoaded = true;
+    api('/api/history?limit=1000')
+      .then((body) => {
+        const entries = body.history.slice().reverse(); // oldest first
+        for (const entry of entries) {
+          const status = entry.status || HISTORY_STATUS[entry.event];
+          addTimeline(entry.domain, status, entry.occurredAt);
+        }
+        const older = entries.map((entry) => ({
+          kind: 'domain',
+          history: true,
+          text: `${new Date(entry.occurredAt).toISOString()}  history  ${entry.domain} ${entry.event}  tick=${entry.tick}${entry.reason ? `  reason: ${entry.reason}` : ''}`,
+        }));
+        state.log = older.concat(state.log).slice(-LOG_LIMIT);
+        renderLog();
+        scheduleRender();
+      })
+      .catch((error) => addNotice(`history unavailable: ${error.message}`, true));
+  }
+
+  let treeTimer = null;
+  function scheduleTree() {
+    if (treeTimer) return;
+    treeTimer = setTimeout(() => {
+      treeTimer = null;
+      api('/api/tree')
+        .then((body) => {
+          state.tree = body.tree;
+          renderTree();
+        })
+        .catch(() => {});
+    }, 150);
+  }
+
+  // --- model helpers ----------------------------------------------------------------------
+
+  function addTimeline(domain, status, at) {
+    if (!status || !at) return;
+    const key = `${domain}|${status}|${at}`;
+    if (state.timelineKeys.has(key)) return;
+    state.timelineKeys.add(key);
+    state.timeline.push({ domain, status, at });
+    if (state.timeline.length > 5000) {
+      const removed = state.timeline.splice(0, 1000);
+      for (const item of removed) state.timelineKeys.delete(`${item.domain}|${item.status}|${item.at}`);
+    }
+  }
+
+  function kindOf(type) {
+    if (type === 'tick') return 'tick';
+    if (type.startsWith('domain_')) return 'domain';
+    if (type.startsWith('child_') || type.startsWith('supervisor_')) return 'supervisor';
+    return 'other';
+  }
+
+  function describe(event) {
+    const head = `${event.time}  #${event.seq}  ${event.type}`;
+    const reason = event.reason ? `  reason: ${event.reason}` : '';
+    switch (kindOf(event.type)) {
+      case 'tick':
+        return `${head} ${event.tick}  active=${event.activeDomains}  late=${event.lateMs}ms`;
+      case 'domain':
+        return `${head} ${event.domain}  tick=${event.tick}${reason}`;
+      case 'supervisor':
+        return `${head} ${event.supervisor}/${event.child}  restarts=${event.restarts}${reason}`;
+      default: {
+        const { seq, type, time, ...rest } = event;
+        return `${head} ${JSON.stringify(rest).slice(0, 300)}`;
+      }
+    }
+  }
+
+  function addLog(event) {
+    const entry = {
+      kind: kindOf(event.type),
+      text: describe(event),
+      bad: /crashed|failed|escalated|exited/.test(event.type),
+    };
+    state.log.push(entry);
+    if (state.log.length > LOG_LIMIT) state.log.shift();
+    appendLog(entry);
+  }
+
+  function addNotice(text, bad) {
+    const entry = {
+      kind: 'notice',
+      text: `${new Date().toISOString()}  ${text}`,
+      bad: !!bad,
+      notice: true,
+    };
+    state.log.push(entry);
+    if (state.log.length > LOG_LIMIT) state.log.shift();
+    appendLog(entry);
+  }
+
+  // --- rendering --------------------------------------------------------------------------
+
+  function matches(entry) {
+    const kind = $('filter-kind').value;
+    const text = $('filter-text').value.trim().toLowerCase();
+    if (kind !== 'all' && entry.kind !== kind && !entry.notice) return false;
+    return !text || entry.text.toLowerCase().includes(text);
+  }
+
+  function logItem(entry) {
+    const item = el('li', `kind-${entry.kind}${entry.bad ? ' bad' : ''}${entry.notice ? ' notice' : ''}${entry.history ? ' history' : ''}`, entry.text);
+    item.title = entry.text;
+    return item;
+  }
+
+  function appendLog(entry) {
+    if (!matches(entry)) return;
+    const list = $('log');
+    list.insertBefore(logItem(entry), list.firstChild);
+    while (list.childElementCount > LOG_LIMIT) list.lastElementChild.remove();
+    $('log-count').textContent = `${list.childElementCount} shown`;
+  }
+
+  function renderLog() {
+    const list = $('log');
+    const fragment = document.createDocumentFragment();
+    for (let index = state.log.length - 1; index >= 0; index -= 1) {
+      const entry = state.log[index];
+      if (matches(entry)) fragment.appendChild(logItem(entry));
+    }
+    list.replaceChildren(fragment);
+    $('log-count').textContent = `${list.childElementCount} shown`;
+  }
+
+  let renderQueued = false;
+  function scheduleRender() {
+    if (renderQueued) return;
+    renderQueued = true;
+    requestAnimationFrame(() => {
+      renderQueued = false;
+      renderHeader();
+      renderDomains();
+      renderTree();
+      renderTimeline();
+    });
+  }
+
+  function renderHeader() {
+    $('tick').textContent = String(state.tick);
+    $('late').textContent = `${Math.round(state.lateMs)} ms`;
+    const domains = [...state.domains.values()];
+    $('active-count').textContent = `${domains.filter((domain) => domain.status === 'active').length}/${domains.length}`;
+    const failing = domains.some((domain) => domain.status === 'failed');
+    const degraded = domains.some((domain) => domain.status === 'crashed' || domain.status === 'restarting');
+    const health = failing ? 'failing' : degraded ? 'degraded' : 'ok';
+    const badge = $('health');
+    badge.className = `badge health-${health}`;
+    badge.textContent = `health: ${health}`;
+    badge.dataset.health = health;
+  }
+
+  function renderDomains() {
+    const body = $('domains').tBodies[0];
+    const rows = [];
+    for (const domain of [...state.domains.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+      const row = el('tr');
+      row.dataset.domain = domain.name;
+      row.appendChild(el('td', 'name', domain.name));
+      const statusCell = el('td');
+      statusCell.appendChild(el('span', `status status-${domain.status}`, domain.status));
+      row.appendChild(statusCell);
+      row.appendChild(el('td', 'last-tick', domain.lastTick ?? domain.tick ?? 0));
+      row.appendChild(el('td', 'activated', timeText(domain.activatedAt)));
+      row.appendChild(el('td', 'restarts', domain.restarts || 0));
+      const reason = el('td', 'reason', domain.reason || '');
+      reason.title = domain.reason || '';
+      row.appendChild(reason);
+      rows.push(row);
+    }
+    body.replaceChildren(...rows);
+    $('no-domains').hidden = rows.length > 0;
+  }
+
+  function renderTree() {
+    const container = $('tree');
+    if (!state.tree) {
+      container.replaceChildren(el('p', 'muted', 'waiting for the tree…'));
+      return;
+    }
+    const list = el('ul');
+    list.appendChild(supervisorItem(state.tree));
+    container.replaceChildren(list);
+  }
+
+  function supervisorItem(tree) {
+    const item = el('li', 'supervisor');
+    item.dataset.supervisor = tree.name;
+    item.appendChild(el('span', 'sup-name', tree.name));
+    item.appendChild(el('span', 'muted', ` ${tree.strategy}`));
+    const { restarts, maxRestarts, maxSeconds } = tree.budget;
+    const used = maxRestarts === 0 ? (restarts > 0 ? 1 : 0) : Math.min(1, restarts / maxRestarts);
+    const bar = el('span', `budget${used >= 1 ? ' full' : used > 0 ? ' hot' : ''}`);
+    const fill = el('span');
+    fill.style.width = `${Math.round(used * 100)}%`;
+    bar.appendChild(fill);
+    item.appendChild(bar);
+    item.appendChild(el('span', 'budget-text', `restarts ${restarts}/${maxRestarts} in ${maxSeconds}s`));
+    const children = el('ul');
+    for (const child of tree.children) {
+      if (child.tree) {
+        children.appendChild(supervisorItem(child.tree));
+        continue;
+      }
+      const row = el('li', 'child');
+      row.dataset.child = child.id;
+      row.appendChild(el('span', '', child.id));
+      row.appendChild(el('span', 'muted', ` ${child.type}, ${child.status}, ${child.restart}, restarts ${child.restarts}`));
+      children.appendChild(row);
+    }
+    item.appendChild(children);
+    return item;
+  }
+
+  function renderTimeline() {
+    const canvas = $('timeline');
+    const names = [...state.domains.keys()].sort();
+    const rowHeight = 18;
+    const top = 4;
+    const left = 110;
+    const axis = 18;
+    const ratio = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth || 600;
+    const height = Math.max(60, top + names.length * rowHeight + axis);
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+      canvas.style.height = `${height}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    const now = Date.now();
+    const start = now - TIMELINE_MS;
+    const x = (ms) => left + ((Math.max(ms, start) - start) / TIMELINE_MS) * (width - left - 8);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    const sorted = state.timeline.slice().sort((a, b) => a.at - b.at);
+    names.forEach((name, index) => {
+      const y = top + index * rowHeight;
+      ctx.fillStyle = '#dce3ea';
+      ctx.fillText(name.length > 16 ? `${name.slice(0, 15)}…` : name, 4, y + rowHeight / 2);
+      const changes = sorted.filter((item) => item.domain === name);
+      changes.forEach((change, position) => {
+        const next = changes[position + 1];
+        const end = next ? next.at : now;
+        if (end < start) return;
+        ctx.fillStyle = STATUS_COLORS[change.status] || '#555';
+        const x0 = x(change.at);
+        ctx.fillRect(x0, y + 3, Math.max(2, x(end) - x0), rowHeight - 6);
+        if (change.status === 'crashed' || change.status === 'failed') {
+          ctx.fillStyle = '#ffffff';
+          ctx.fillRect(x0, y + 1, 2, rowHeight - 2);
+        }
+      });
+    });
+    ctx.fillStyle = '#7d8a96';
+    const axisY = top + names.length * rowHeight + axis / 2;
+    for (let minute = 5; minute >= 0; minute -= 1) {
+      const label = minute === 0 ? 'now' : `-${minute}m`;
+      const at = x(now - minute * 60_000);
+      ctx.fillText(label, Math.min(at - 8, width - 26), axisY);
+      ctx.fillRect(at, top, 1, names.length * rowHeight);
+    }
+  }
+
+  function renderLegend() {
+    const legend = $('legend');
+    for (const [status, color] of Object.entries(STATUS_COLORS)) {
+      const item = el('li', '', status);
+      item.style.setProperty('--swatch', color);
+      legend.appendChild(item);
+    }
+  }
+
+  $('filter-kind').addEventListener('change', renderLog);
+  $('filter-text').addEventListener('input', renderLog);
+  window.addEventListener('resize', scheduleRender);
+  setInterval(scheduleRender, 1000);
+  setInterval(() => {
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) scheduleTree();
+  }, 5000);
+  renderLegend();
+  connect();
+})();

@@ -1,0 +1,115 @@
+/**
+ * The web-server actor and its child spec: the server runs as a child of the application tree
+ * (started last, stopped first), so it stops in the shutdown order and a failing socket is a
+ * crash its supervisor handles. The event hub belongs to the spec, not the actor, so seqs and
+ * the replay buffer survive a restart of the server.
+ *
+ * @example
+ * const web = serverChild({ config, system, registry, store, runId, version, tickInterval, tree });
+ * const parts = await startApplicationTree({ ..., web: [web.spec] });
+ * web.url(); // 'http://127.0.0.1:4100/'
+ */
+import { spawnActor } from '../actor/actor-ref.ts';
+import type { ActorSystem } from '../actor/actor-system.ts';
+import type { Behaviour } from '../actor/behaviour.ts';
+import type { RegistryView } from '../runtime/registry-view.ts';
+import type { RegistryStore } from '../store/registry-store.ts';
+import type { ChildSpec } from '../supervisor/spec.ts';
+import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
+import { EventHub } from './event-hub.ts';
+import { EventServer } from './event-server.ts';
+import type { ServerConfig } from './server-config.ts';
+
+/** Messages of the web-server actor. */
+export type WebServerMsg = { type: 'address' } | { type: 'server_failed'; error: Error };
+
+/** What {@link serverChild} needs. */
+export interface ServerChildInput {
+  config: ServerConfig;
+  system: ActorSystem;
+  registry: RegistryView;
+  store: RegistryStore;
+  runId: string;
+  version: string;
+  tickInterval: number | 'manual';
+  /** The supervision tree, or null while it is starting. */
+  tree(): SupervisorTree | null;
+}
+
+/** The web server's child spec, its hub, and the running server (if any). */
+export interface ServerChild {
+  spec: ChildSpec;
+  hub: EventHub;
+  /** The running server, undefined while stopped or restarting. */
+  server(): EventServer | undefined;
+  /** `http://host:port/` of the running server. */
+  url(): string | undefined;
+}
+
+/** The child id of the web server in the application tree. */
+export const WEB_SERVER_ID = 'web_server';
+
+/** Builds the web server's child spec. The hub subscribes to every event at once. */
+export function serverChild(input: ServerChildInput): ServerChild {
+  const { config } = input;
+  const hub = new EventHub(input.system.pubsub, {
+    replayBufferSize: config.replayBufferSize,
+    coalesceMs: config.coalesceMs,
+    maxBatchEvents: config.maxBatchEvents,
+  });
+  let current: EventServer | undefined;
+  const behaviour: Behaviour<EventServer, WebServerMsg, undefined> = {
+    name: WEB_SERVER_ID,
+    async init(_args, ctx) {
+      const server = await EventServer.start(config, {
+        hub,
+        clock: ctx.system.clock,
+        registry: input.registry,
+        store: input.store,
+        runId: input.runId,
+        version: input.version,
+        tickInterval: input.tickInterval,
+        tree: input.tree,
+      });
+      current = server;
+      server.onError((error) => ctx.self.cast({ type: 'server_failed', error }));
+      // A kill skips terminate: the socket must still be released.
+      ctx.self.onExit(() => {
+        if (current === server) current = undefined;
+        server.closeNow();
+      });
+      return server;
+    },
+    handle(server, message, ctx) {
+      switch (message.type) {
+        case 'address':
+          ctx.reply(server.url);
+          return server;
+        case 'server_failed':
+          throw message.error;
+        default: {
+          const unreachable: never = message;
+          throw new Error(`web server: unknown message ${JSON.stringify(unreachable)}`);
+        }
+      }
+    },
+    async terminate(server) {
+      await server.close();
+    },
+  };
+  return {
+    hub,
+    server: () => current,
+    url: () => current?.url,
+    spec: {
+      id: WEB_SERVER_ID,
+      type: 'worker',
+      restart: 'permanent',
+      shutdown: 5000,
+      start: ({ system }) =>
+        spawnActor(system, behaviour, undefined, {
+          name: WEB_SERVER_ID,
+        }) as never,
+    },
+  };
+}

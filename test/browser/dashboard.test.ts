@@ -1,0 +1,128 @@
+/**
+ * The dashboard in real headless Chromium (Debian's `chromium`, driven by playwright-core):
+ * domains go from waiting to active after a tick, a killed domain restarts on the page, and a
+ * screenshot is saved to docs/dashboard.png. Fails (never skips) when chromium is missing.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { defineDomain, type Runtime, startRuntime } from '../../src/index.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DOMAINS = ['billing', 'inventory', 'shipping'];
+
+function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+interface Context {
+  runtime: Runtime;
+  browser: Browser;
+  page: Page;
+}
+
+const Dashboard = suite<Context>('dashboard in headless chromium', {} as Context);
+
+Dashboard.before(async (context) => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it with "apt-get update && apt-get install -y chromium" (.ci/run does this)`);
+  }
+  context.runtime = await startRuntime({
+    tickInterval: 'manual',
+    database: ':memory:',
+    server: { port: 0 },
+    domains: DOMAINS.map((name) => defineDomain({ name, async activate() {} })),
+  });
+  context.browser = await within(
+    chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-dev-shm-usage',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--no-first-run',
+        '--disable-sync',
+        '--disable-quic',
+      ],
+    }),
+    'chromium to launch',
+  );
+  context.page = await context.browser.newPage({
+    viewport: { width: 1400, height: 900 },
+  });
+});
+
+Dashboard.after(async (context) => {
+  await context.browser?.close();
+  await context.runtime?.stop();
+});
+
+function statusOf(page: Page, domain: string, status: string) {
+  return page.locator(`tr[data-domain="${domain}"] .status`, {
+    hasText: status,
+  });
+}
+
+Dashboard('shows every domain waiting, then active after a tick', async ({ runtime, page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await within(page.goto(runtime.serverUrl ?? ''), 'page load');
+  await page.locator('#connection', { hasText: 'live' }).waitFor({ timeout: 5000 });
+  for (const domain of DOMAINS) await statusOf(page, domain, 'waiting').waitFor({ timeout: 5000 });
+  await runtime.tick();
+  for (const domain of DOMAINS) await statusOf(page, domain, 'active').waitFor({ timeout: 5000 });
+  await page.locator('#tick', { hasText: '1' }).waitFor({ timeout: 5000 });
+  await page.locator('#health[data-health="ok"]').waitFor({ timeout: 5000 });
+  await page.locator('#tree .supervisor[data-supervisor="domains"]').waitFor({ timeout: 5000 });
+  assert.equal(errors, []);
+});
+
+Dashboard('shows a killed domain crash and restart', async ({ runtime, page }) => {
+  runtime.kill('inventory', 'simulated fault');
+  await page.locator('tr[data-domain="inventory"] .restarts', { hasText: '1' }).waitFor({ timeout: 5000 });
+  await page.locator('#log li', { hasText: 'domain_crashed inventory' }).waitFor({ timeout: 5000 });
+  await page.locator('#log li', { hasText: 'domain_restarting inventory' }).waitFor({ timeout: 5000 });
+  await statusOf(page, 'inventory', 'waiting').waitFor({ timeout: 5000 });
+  await runtime.tick();
+  await statusOf(page, 'inventory', 'active').waitFor({ timeout: 5000 });
+  await page.locator('#tree .budget-text', { hasText: 'restarts 1/3' }).waitFor({ timeout: 5000 });
+  const reason = await page.locator('tr[data-domain="inventory"] .reason').textContent();
+  assert.ok(reason?.includes('simulated fault'), `reason shown: ${reason}`);
+});
+
+Dashboard('filters the event log by type', async ({ page }) => {
+  await page.selectOption('#filter-kind', 'tick');
+  const texts = await page.locator('#log li').allTextContents();
+  assert.ok(texts.length > 0);
+  assert.ok(
+    texts.every((text) => text.includes(' tick ')),
+    texts.join('\n'),
+  );
+  await page.selectOption('#filter-kind', 'all');
+});
+
+Dashboard('saves a screenshot, then says so when the runtime goes away', async (context) => {
+  const { page } = context;
+  await page.screenshot({
+    path: path.join(ROOT, 'docs/dashboard.png'),
+    fullPage: true,
+  });
+  assert.ok(existsSync(path.join(ROOT, 'docs/dashboard.png')));
+  await within(context.runtime.stop(), 'runtime stop');
+  await page.locator('body[data-connection="disconnected"]').waitFor({ timeout: 5000 });
+  const banner = await page.locator('#banner').textContent();
+  assert.ok(banner?.includes('Disconnected'), `banner: ${banner}`);
+});
+
+Dashboard.run();
