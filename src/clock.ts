@@ -25,10 +25,20 @@ export interface Clock {
   clearTimeout(handle: TimerHandle | undefined): void;
 }
 
-/** The real clock: `performance.now()`, `Date.now()` and unref'd Node timers. */
+/** A {@link SystemClock} timer: it holds the Node timer, so clearing it needs no lookup. */
+class SystemTimer implements TimerHandle {
+  constructor(
+    readonly id: number,
+    readonly timer: NodeJS.Timeout,
+  ) {}
+}
+
+/**
+ * The real clock: `performance.now()`, `Date.now()` and Node timers. The timers are not unref'd:
+ * a pending one (a tick, a call timeout) keeps the process alive, as a Node timer does.
+ */
 export class SystemClock implements Clock {
   private nextId = 1;
-  private readonly timers = new Map<number, NodeJS.Timeout>();
 
   now(): number {
     return performance.now();
@@ -39,25 +49,12 @@ export class SystemClock implements Clock {
   }
 
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
-    const id = this.nextId++;
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(id);
-        fn();
-      },
-      Math.max(0, Math.min(delayMs, 2_147_483_647)),
-    );
-    this.timers.set(id, timer);
-    return { id };
+    // Every call sets one of these: no wrapper closure and no id map on that hot path.
+    return new SystemTimer(this.nextId++, setTimeout(fn, Math.max(0, Math.min(delayMs, 2_147_483_647))));
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
-    if (!handle) return;
-    const timer = this.timers.get(handle.id);
-    if (timer) {
-      clearTimeout(timer);
-      this.timers.delete(handle.id);
-    }
+    if (handle instanceof SystemTimer) clearTimeout(handle.timer);
   }
 }
 

@@ -111,6 +111,12 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
     publishDomainEvent(ctx.system, 'domain_activated', name, tick);
   }
 
+  function leaveRound(round: TickRound | undefined): void {
+    if (!round) return;
+    openRounds.delete(round);
+    round.leave();
+  }
+
   return {
     name,
     async init(_args, ctx) {
@@ -153,20 +159,27 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       }
       return state;
     },
-    async handle(state, message, ctx) {
+    // Synchronous except while activating: a tick to an active domain (every domain, every tick)
+    // then costs no promise, which is most of the steady tick's overhead over a bare fan-out.
+    handle(state, message, ctx) {
       switch (message.type) {
         case 'tick': {
           const { event, round } = message;
-          try {
-            const tick = event ? event.tick : deps.currentTick();
-            state.lastTick = Math.max(state.lastTick, tick);
-            if (machineState(state) === 'waiting' && (deps.activationPolicy?.(name, tick) ?? true)) await activate(state, tick, event, ctx);
-          } finally {
-            if (round) {
-              openRounds.delete(round);
-              round.leave();
-            }
+          const tick = event ? event.tick : deps.currentTick();
+          state.lastTick = Math.max(state.lastTick, tick);
+          if (machineState(state) === 'waiting' && (deps.activationPolicy?.(name, tick) ?? true)) {
+            return activate(state, tick, event, ctx).then(
+              () => {
+                leaveRound(round);
+                return state;
+              },
+              (error: unknown) => {
+                leaveRound(round);
+                throw error;
+              },
+            );
           }
+          leaveRound(round);
           return state;
         }
         case 'activation_timeout':

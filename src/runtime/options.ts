@@ -91,5 +91,14 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
     seen.add(domain.name);
   });
   if (server !== false && (typeof server !== 'object' || server === null)) throw invalid('server', 'false or { host, port, token }', server);
+  // Checked here, not when the domains supervisor starts, so a bad value creates no file and no run.
+  if (typeof domainRestarts !== 'object' || domainRestarts === null) throw invalid('domainRestarts', 'an object { maxRestarts, maxSeconds }', domainRestarts);
+  const { maxRestarts, maxSeconds } = domainRestarts;
+  if (maxRestarts !== undefined && !(Number.isInteger(maxRestarts) && maxRestarts >= 0)) {
+    throw invalid('domainRestarts.maxRestarts', 'an integer >= 0', maxRestarts);
+  }
+  if (maxSeconds !== undefined && !(typeof maxSeconds === 'number' && maxSeconds > 0 && Number.isFinite(maxSeconds))) {
+    throw invalid('domainRestarts.maxSeconds', 'a finite number of seconds > 0', maxSeconds);
+  }
   return { domains, tickInterval, database, activationTimeout, server, clock: options.clock, domainRestarts };
 }

@@ -42,7 +42,8 @@ export class RestartIntensity {
 /** Exponential restart delay: min, 2·min, ... up to max; back to min after a quiet period. */
 export class RestartBackoff {
   private nextDelayMs: number;
-  private lastRestartMs: number | undefined;
+  /** When the last delayed restart is due: quiet time counts from there, not from the crash. */
+  private restartDueMs: number | undefined;
 
   constructor(
     private readonly minMs: number,
@@ -56,12 +57,13 @@ export class RestartBackoff {
   /** The delay before the restart requested at `nowMs`. */
   delay(nowMs: number): number {
     const quietMs = (this.minMs + this.maxMs) / 2;
-    if (this.lastRestartMs !== undefined && nowMs - this.lastRestartMs > quietMs) this.nextDelayMs = this.minMs;
-    this.lastRestartMs = nowMs;
+    // Measured from the restart, a child that crashes as soon as it is back is never "quiet", so
+    // its delay climbs to maxMs and stays there (from the crash, any delay > quietMs would reset it).
+    if (this.restartDueMs !== undefined && nowMs - this.restartDueMs > quietMs) this.nextDelayMs = this.minMs;
     const base = this.nextDelayMs;
     this.nextDelayMs = Math.min(this.maxMs, Math.max(base * 2, 1));
-    if (this.jitter === 0) return base;
-    const spread = base * this.jitter * (this.random() * 2 - 1);
-    return Math.max(0, Math.min(this.maxMs, base + spread));
+    const delayMs = this.jitter === 0 ? base : Math.max(0, Math.min(this.maxMs, base + base * this.jitter * (this.random() * 2 - 1)));
+    this.restartDueMs = nowMs + delayMs;
+    return delayMs;
   }
 }

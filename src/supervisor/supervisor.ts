@@ -10,6 +10,7 @@
 import type { ActorRef } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import { type ExitSignal, isCleanExit } from '../actor/behaviour.ts';
+import type { TimerHandle } from '../clock.ts';
 import { formatReason, ThunderlineError } from '../errors.ts';
 import { type SupervisorEventType, topicOf } from '../events.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
@@ -55,6 +56,8 @@ export class SupervisorEngine {
   private readonly byRef = new Map<AnyActorRef, ChildRecord>();
   private readonly intensity: RestartIntensity;
   private readonly backoff: RestartBackoff | undefined;
+  /** Pending backoff restarts; cleared when the supervisor exits, so none fires into a dead mailbox. */
+  private readonly restartTimers = new Set<TimerHandle>();
 
   constructor(
     readonly options: NormalizedSupervisorOptions,
@@ -154,6 +157,8 @@ export class SupervisorEngine {
 
   /** Kills whatever is still running: the supervisor itself is gone (children are linked to it). */
   killAll(): void {
+    for (const timer of this.restartTimers) this.system.clock.clearTimeout(timer);
+    this.restartTimers.clear();
     for (const record of this.children) {
       record.unlink?.();
       record.ref?.kill('killed');
@@ -201,7 +206,11 @@ export class SupervisorEngine {
     if (this.backoff) {
       const delayMs = this.backoff.delay(this.system.clock.now());
       const id = record.spec.id;
-      this.system.clock.setTimeout(() => this.self.cast({ type: 'restart', id, count: false }), delayMs);
+      const timer = this.system.clock.setTimeout(() => {
+        this.restartTimers.delete(timer);
+        this.self.cast({ type: 'restart', id, count: false });
+      }, delayMs);
+      this.restartTimers.add(timer);
       return;
     }
     await this.startGroup(restartable);
