@@ -11,14 +11,14 @@
  */
 import { dispatch, query, type Ref, spawn, start, stop } from 'nact';
 import { pathToFileURL } from 'node:url';
-import { type ActorRef, type Behaviour, createActorSystem, spawnActor } from '../src/actor/index.ts';
-import { type ChildSpec, type SupervisorRef, startSupervisor } from '../src/supervisor/index.ts';
+import { type ActorRef, type ActorSystem, type Behaviour, createActorSystem, spawnActor } from '../src/actor/index.ts';
+import { type ChildSpec, startSupervisor } from '../src/supervisor/index.ts';
 
 /** Options of {@link run}. */
 export interface KernelBenchOptions {
   /** Measured repetitions per figure (after one warm-up); medians are reported. Default 5. */
   repetitions?: number;
-  /** Messages per throughput repetition. Default 100,000. */
+  /** Messages per side per throughput repetition. Default 200,000. */
   casts?: number;
   /** Round trips per side per call repetition. Default 20,000. */
   calls?: number;
@@ -105,33 +105,36 @@ const rawGet = (sender: Ref<number>): RawMsg => ({ type: 'get', sender });
 
 // --- (1) cast throughput ----------------------------------------------------------------------
 
-async function castThroughputOurs(casts: number): Promise<number> {
+/**
+ * Messages/s to one actor on each side: blocks of 10,000 casts (ended by one call, so every cast
+ * was handled), alternating raw and ours so the machine's noise falls on both sides alike.
+ */
+async function castThroughputs(casts: number): Promise<{ ours: number; raw: number }> {
   await fullGc(); // start each measurement from a clean heap: the previous one's garbage is not ours
   const system = createActorSystem();
+  const rawSystem = start();
   try {
     const ref = await spawnActor(system, counterBehaviour(), undefined);
-    const started = nowNs();
-    for (let index = 0; index < casts; index += 1) ref.cast({ type: 'inc' });
-    const count = await ref.call<number>({ type: 'get' }, 60_000);
-    if (count !== casts) throw new Error(`lost casts: ${count} of ${casts}`);
-    return casts / (elapsedUs(started) / 1e6);
+    const rawRef = spawn(rawSystem, rawCounter, 'counter');
+    const block = 10_000;
+    let oursUs = 0;
+    let rawUs = 0;
+    for (let done = 0; done < casts; done += block) {
+      let started = nowNs();
+      for (let index = 0; index < block; index += 1) dispatch(rawRef, { type: 'inc' });
+      await query(rawRef, rawGet, 60_000);
+      rawUs += elapsedUs(started);
+      started = nowNs();
+      for (let index = 0; index < block; index += 1) ref.cast({ type: 'inc' });
+      await ref.call({ type: 'get' }, 60_000);
+      oursUs += elapsedUs(started);
+    }
+    const [count, rawCount] = [await ref.call<number>({ type: 'get' }), await query(rawRef, rawGet, 5000)];
+    if (count !== rawCount) throw new Error(`lost messages: ${count} vs ${rawCount}`);
+    return { ours: count / (oursUs / 1e6), raw: rawCount / (rawUs / 1e6) };
   } finally {
     system.stop();
-  }
-}
-
-async function castThroughputRaw(casts: number): Promise<number> {
-  await fullGc(); // start each measurement from a clean heap: the previous one's garbage is not ours
-  const system = start();
-  try {
-    const ref = spawn(system, rawCounter, 'counter');
-    const started = nowNs();
-    for (let index = 0; index < casts; index += 1) dispatch(ref, { type: 'inc' });
-    const count = await query(ref, rawGet, 60_000);
-    if (count !== casts) throw new Error(`lost dispatches: ${count} of ${casts}`);
-    return casts / (elapsedUs(started) / 1e6);
-  } finally {
-    stop(system);
+    stop(rawSystem);
   }
 }
 
@@ -172,17 +175,22 @@ async function callRoundTrips(calls: number): Promise<{ ours: number[]; raw: num
 
 // --- (3) and (5) crash → handler running again --------------------------------------------------
 
+/** Something to crash repeatedly; each `crashOnce` resolves with the µs until it handles again. */
+interface CrashProbe {
+  crashOnce(): Promise<number>;
+  close(): void;
+}
+
 /**
- * Crashes child `victim` of a one_for_one supervisor with `siblings` children `crashes` times and
- * returns, per crash, the µs from the cast that crashes it to the restarted child's handler
- * running (a `ping` cast on `child_restarted`).
+ * A one_for_one supervisor `name` with `siblings` children; crashes the middle child and measures
+ * from the cast that crashes it to the restarted child's handler running (a `ping` cast on
+ * `child_restarted`).
  */
-async function restartLatency(siblings: number, crashes: number, victimIndex: number): Promise<number[]> {
-  await fullGc(); // start each measurement from a clean heap: the previous one's garbage is not ours
-  const system = createActorSystem();
+async function supervisedProbe(system: ActorSystem, name: string, siblings: number): Promise<CrashProbe> {
   let pinged: (() => void) | undefined;
+  let restarted: (() => void) | undefined;
   const behaviour = counterBehaviour(() => pinged?.());
-  const victim = `w${victimIndex}`;
+  const victim = `w${Math.floor(siblings / 2)}`;
   // The victim's start hands us its ref, so the measured path never scans the children.
   let latest: ActorRef<CounterMsg> | undefined;
   const children: ChildSpec[] = Array.from({ length: siblings }, (_, index) => ({
@@ -193,15 +201,12 @@ async function restartLatency(siblings: number, crashes: number, victimIndex: nu
       return ref;
     },
   }));
-  let sup: SupervisorRef | undefined;
-  try {
-    sup = await startSupervisor(system, { name: 'bench', maxRestarts: 1_000_000, maxSeconds: 1, children });
-    let restarted: (() => void) | undefined;
-    system.pubsub.subscribe('system:child_restarted', (event) => {
-      if (event.type === 'child_restarted' && event.child === victim) restarted?.();
-    });
-    const samples: number[] = [];
-    for (let crash = 0; crash < crashes; crash += 1) {
+  const sup = await startSupervisor(system, { name, maxRestarts: 1_000_000, maxSeconds: 1, children });
+  system.pubsub.subscribe('system:child_restarted', (event) => {
+    if (event.type === 'child_restarted' && event.supervisor === name && event.child === victim) restarted?.();
+  });
+  return {
+    async crashOnce() {
       const crashed = latest as ActorRef<CounterMsg>;
       const handled = new Promise<void>((resolve) => {
         pinged = resolve;
@@ -214,13 +219,10 @@ async function restartLatency(siblings: number, crashes: number, victimIndex: nu
       await back;
       (latest as ActorRef<CounterMsg>).cast({ type: 'ping' });
       await handled;
-      samples.push(elapsedUs(started));
-    }
-    return samples;
-  } finally {
-    sup?.kill();
-    system.stop();
-  }
+      return elapsedUs(started);
+    },
+    close: () => sup.kill(),
+  };
 }
 
 type RawCrashMsg = { type: 'crash' } | { type: 'ping' };
@@ -230,23 +232,20 @@ type RawCrashMsg = { type: 'crash' } | { type: 'ping' };
  * state in place and resumes its mailbox: no new actor, no events, no intensity). µs from the
  * crashing dispatch to the next message's handler running.
  */
-async function rawResetLatency(crashes: number): Promise<number[]> {
-  await fullGc();
-  const system = start();
-  try {
-    let pinged: (() => void) | undefined;
-    const ref = spawn(
-      system,
-      (state: number | undefined, message: RawCrashMsg): number => {
-        if (message.type === 'crash') throw new Error('bench crash');
-        pinged?.();
-        return state ?? 0;
-      },
-      'resettable',
-      { onCrash: (_message, _error, ctx) => ctx.reset },
-    );
-    const samples: number[] = [];
-    for (let crash = 0; crash < crashes; crash += 1) {
+function resetProbe(rawSystem: Ref<never>): CrashProbe {
+  let pinged: (() => void) | undefined;
+  const ref = spawn(
+    rawSystem,
+    (state: number | undefined, message: RawCrashMsg): number => {
+      if (message.type === 'crash') throw new Error('bench crash');
+      pinged?.();
+      return state ?? 0;
+    },
+    'resettable',
+    { onCrash: (_message, _error, ctx) => ctx.reset },
+  );
+  return {
+    async crashOnce() {
       const handled = new Promise<void>((resolve) => {
         pinged = resolve;
       });
@@ -254,11 +253,50 @@ async function rawResetLatency(crashes: number): Promise<number[]> {
       dispatch(ref, { type: 'crash' });
       dispatch(ref, { type: 'ping' });
       await handled;
-      samples.push(elapsedUs(started));
+      return elapsedUs(started);
+    },
+    close: () => stop(ref),
+  };
+}
+
+/** Crashes each probe `crashes` times, alternating blocks of 50 so noise falls on all alike. */
+async function crashInterleaved(probes: readonly CrashProbe[], crashes: number): Promise<number[][]> {
+  await fullGc();
+  const samples = probes.map((): number[] => []);
+  const block = 50;
+  for (let done = 0; done < crashes; done += block) {
+    for (const [index, probe] of probes.entries()) {
+      for (let crash = 0; crash < block; crash += 1) samples[index]?.push(await probe.crashOnce());
     }
-    return samples;
+  }
+  return samples;
+}
+
+/** (3): our one_for_one restart next to nact's in-place reset, µs samples per side. */
+async function restartVersusReset(crashes: number): Promise<{ ours: number[]; raw: number[] }> {
+  const system = createActorSystem();
+  const rawSystem = start();
+  const probes = [await supervisedProbe(system, 'bench', 3), resetProbe(rawSystem)];
+  try {
+    const [ours = [], raw = []] = await crashInterleaved(probes, crashes);
+    return { ours, raw };
   } finally {
-    stop(system);
+    for (const probe of probes) probe.close();
+    system.stop();
+    stop(rawSystem);
+  }
+}
+
+/** (5): the same restart under a supervisor with 10 and one with `many` children, same heap. */
+async function restartBySiblings(crashes: number, many: number): Promise<{ few: number[]; many: number[] }> {
+  const system = createActorSystem();
+  const probes = [await supervisedProbe(system, 'few', 10), await supervisedProbe(system, 'many', many)];
+  try {
+    const [few = [], lots = []] = await crashInterleaved(probes, crashes);
+    return { few, many: lots };
+  } finally {
+    for (const probe of probes) probe.close();
+    system.stop();
   }
 }
 
@@ -337,40 +375,31 @@ const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 /** Runs every measurement and returns the markdown table. */
 export async function run(options: KernelBenchOptions = {}): Promise<string> {
   const repetitions = options.repetitions ?? 5;
-  const casts = options.casts ?? 100_000;
+  const casts = options.casts ?? 200_000;
   const calls = options.calls ?? 20_000;
   const crashes = options.crashes ?? 1_000;
   const idleActors = options.idleActors ?? 10_000;
   const manyChildren = options.manyChildren ?? 10_000;
 
-  // (1) interleaved so drift on a noisy machine hits both sides alike
-  const castOurs: number[] = [];
-  const castRaw: number[] = [];
-  await castThroughputRaw(casts);
-  await castThroughputOurs(casts);
-  for (let index = 0; index < repetitions; index += 1) {
-    castRaw.push(await castThroughputRaw(casts));
-    castOurs.push(await castThroughputOurs(casts));
-  }
+  // (1)
+  const casting = await repeat(repetitions, () => castThroughputs(casts));
+  const castOurs = casting.map((r) => r.ours);
+  const castRaw = casting.map((r) => r.raw);
   const castRatio = median(castOurs) / median(castRaw);
 
   // (2)
-  const callOurs: Array<{ p50: number; p99: number }> = [];
-  const callRaw: Array<{ p50: number; p99: number }> = [];
-  await callRoundTrips(calls);
-  for (let index = 0; index < repetitions; index += 1) {
-    const samples = await callRoundTrips(calls);
-    callRaw.push(percentiles(samples.raw));
-    callOurs.push(percentiles(samples.ours));
-  }
+  const calling = await repeat(repetitions, () => callRoundTrips(calls));
+  const callOurs = calling.map((r) => percentiles(r.ours));
+  const callRaw = calling.map((r) => percentiles(r.raw));
   const callP50 = { ours: median(callOurs.map((r) => r.p50)), raw: median(callRaw.map((r) => r.p50)) };
   const callP99 = { ours: median(callOurs.map((r) => r.p99)), raw: median(callRaw.map((r) => r.p99)) };
 
   // (3)
-  const restart = await repeat(repetitions, async () => percentiles(await restartLatency(3, crashes, 1)));
+  const restarting = await repeat(repetitions, () => restartVersusReset(crashes));
+  const restart = restarting.map((r) => percentiles(r.ours));
+  const reset = restarting.map((r) => percentiles(r.raw));
   const restartP50 = median(restart.map((r) => r.p50));
   const restartP99 = median(restart.map((r) => r.p99));
-  const reset = await repeat(repetitions, async () => percentiles(await rawResetLatency(crashes)));
   const resetP50 = median(reset.map((r) => r.p50));
   const resetP99 = median(reset.map((r) => r.p99));
 
@@ -381,11 +410,9 @@ export async function run(options: KernelBenchOptions = {}): Promise<string> {
   const memRatio = median(memOurs) / median(memRawHandled);
 
   // (5)
-  const fewCrashes = Math.min(crashes, 300);
-  const small = await repeat(repetitions, async () => percentiles(await restartLatency(10, fewCrashes, 5)));
-  const large = await repeat(repetitions, async () => percentiles(await restartLatency(manyChildren, fewCrashes, manyChildren / 2)));
-  const smallP50 = median(small.map((r) => r.p50));
-  const largeP50 = median(large.map((r) => r.p50));
+  const scaling = await repeat(repetitions, () => restartBySiblings(Math.min(crashes, 500), manyChildren));
+  const smallP50 = median(scaling.map((r) => percentiles(r.few).p50));
+  const largeP50 = median(scaling.map((r) => percentiles(r.many).p50));
   const scaleRatio = largeP50 / smallP50;
   const rawFew = percentiles(await rawParentMessage(10, 200));
   const rawMany = percentiles(await rawParentMessage(manyChildren, 200));
@@ -393,7 +420,7 @@ export async function run(options: KernelBenchOptions = {}): Promise<string> {
   const rows = [
     '| measurement | Thunderline | raw nact | ratio | target |',
     '| --- | ---: | ---: | ---: | --- |',
-    `| (1) cast throughput, one actor, ${int(casts)} msgs | ${int(median(castOurs))} msg/s | ${int(median(castRaw))} msg/s | ${fmt(castRatio, 2)} | ≥ 0.80 of raw: ${verdict(castRatio >= 0.8)} |`,
+    `| (1) cast throughput, one actor | ${int(median(castOurs))} msg/s | ${int(median(castRaw))} msg/s | ${fmt(castRatio, 2)} | ≥ 0.80 of raw: ${verdict(castRatio >= 0.8)} |`,
     `| (2) call round trip p50 | ${fmt(callP50.ours)} µs | ${fmt(callP50.raw)} µs | ${fmt(callP50.ours / callP50.raw, 2)}× | ≤ 1.25×: ${verdict(callP50.ours / callP50.raw <= 1.25)} |`,
     `| (2) call round trip p99 | ${fmt(callP99.ours)} µs | ${fmt(callP99.raw)} µs | ${fmt(callP99.ours / callP99.raw, 2)}× | ≤ 1.25×: ${verdict(callP99.ours / callP99.raw <= 1.25)} |`,
     `| (3) crash → restarted handler running, one_for_one, p50 | ${fmt(restartP50)} µs | ${fmt(resetP50)} µs (nact \`reset\` in place) | ${fmt(restartP50 / resetP50, 2)}× | < 1 ms: ${verdict(restartP50 < 1000)} |`,
