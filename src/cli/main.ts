@@ -16,6 +16,14 @@ import { runWatch } from './watch.ts';
 
 const COMMANDS = ['start', 'status', 'history', 'watch'] as const;
 
+// `thunderline history | head`: a reader that closes the pipe early is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 /** Top-level help. */
 export const MAIN_HELP = `thunderline ${VERSION}: an OTP-style actor runtime for Node.js
 
