@@ -10,18 +10,13 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineDomain, type Runtime, startRuntime } from '../../src/index.ts';
+import { within as withinMs } from '../support/within.ts';
+
+const within = <T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> => withinMs(promise, what, ms);
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOMAINS = ['billing', 'inventory', 'shipping'];
-
-function within<T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface Context {
   runtime: Runtime;

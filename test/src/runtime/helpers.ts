@@ -22,6 +22,7 @@ import { ManualClock } from '../../../src/clock.ts';
 import { ThunderlineError } from '../../../src/errors.ts';
 import type { DomainEvent, DomainEventType, ThunderlineEvent } from '../../../src/events.ts';
 import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/index.ts';
+import { within } from '../../support/within.ts';
 
 /** The repository root, where `node --import tsx` finds tsx. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -86,11 +87,7 @@ export function tmpDb(context: RuntimeContext, name = 'thunderline.db'): string 
 
 /** Rejects with a clear error if `promise` has not settled within {@link GUARD_MS} of real time. */
 export function bounded<T>(promise: Promise<T>, what: string, ms = GUARD_MS): Promise<T> {
-  let guard: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    guard = setTimeout(() => reject(new Error(`${what} did not settle within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(guard));
+  return within(promise, what, ms);
 }
 
 /** `runtime.tick()`, bounded. */

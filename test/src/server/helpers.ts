@@ -11,15 +11,9 @@ import { ManualClock } from '../../../src/clock.ts';
 import { type DomainDefinition, defineDomain } from '../../../src/domain/index.ts';
 import { type Runtime, startRuntime } from '../../../src/index.ts';
 import type { EventServerOptions } from '../../../src/server/index.ts';
+import { within } from '../../support/within.ts';
 
-/** Rejects when `promise` has not settled within `ms` (uvu has no per-test timeout). */
-export function within<T>(promise: Promise<T>, what: string, ms = 3000): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+export { within };
 
 /** Two plain domains. */
 export function testDomains(): DomainDefinition[] {

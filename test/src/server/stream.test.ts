@@ -244,9 +244,12 @@ Slow('a client that never reads stays within its bound, then is told what it mis
   const droppedFrame = probe.next(isControl('dropped'), 'dropped frame', 5000);
   let n = 20_000;
   while (!probe.frames.some(isControl('dropped')) && n < 40_000) {
+    // Each round waits for the next frame: the client drains its backlog, and once it is empty
+    // the server sends again, the dropped frame first. No sleeping, no guessing at drain time.
+    const arrived = new Promise((resolve) => probe.ws.once('message', resolve));
     await publishLoad(context.runtime, 10, n);
     n += 10;
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await within(arrived, 'the next frame while draining');
   }
   const frame = (await droppedFrame) as unknown as {
     count: number;

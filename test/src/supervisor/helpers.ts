@@ -17,6 +17,7 @@ import type { SupervisorEvent, ThunderlineEvent } from '../../../src/events.ts';
 import { ALL_TOPICS } from '../../../src/pubsub/index.ts';
 import type { ChildSpec, RestartType, ShutdownValue, SupervisorOptions } from '../../../src/supervisor/spec.ts';
 import { startSupervisor, SupervisorRef } from '../../../src/supervisor/supervisor-ref.ts';
+import { within } from '../../support/within.ts';
 
 /** What every kernel test gets from `before.each`. */
 export interface KernelContext {
@@ -245,24 +246,9 @@ export function later<T>(promise: Promise<T>): Promise<T> {
   return promise;
 }
 
-/**
- * Rejects instead of hanging when `promise` does not settle: a real-time guard (uvu has no
- * per-test timeout) that never paces a passing test.
- */
+/** Rejects instead of hanging when `promise` does not settle (see test/support/within.ts). */
 export function bounded<T>(promise: Promise<T>, what: string, guardMs = 2000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const guard = setTimeout(() => reject(new Error(`${what} never happened`)), guardMs);
-    promise.then(
-      (value) => {
-        clearTimeout(guard);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(guard);
-        reject(error);
-      },
-    );
-  });
+  return within(promise, what, guardMs);
 }
 
 /** The exit signal of `ref`, bounded. */
