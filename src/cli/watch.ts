@@ -164,44 +164,7 @@ class Watcher {
       this.notice({ type: 'disconnected', code, reason }, `-- disconnected (${why}); reconnecting from seq ${this.lastSeq ?? 0}`);
     }
     const delay = Math.min(5000, (this.options.retryDelayMs ?? 250) * 2 ** (this.failures - 1));
-    this.retryTimer = setTimeout(() => this.reconnect(), delay);
-  }
-
-  private reconnect(): void {
-    if (this.done) return;
-    const target = new URL(this.url);
-    if (this.lastSeq !== undefined) target.searchParams.set('since', String(this.lastSeq));
-    const headers: Record<string, string> = this.token ? { authorization: `Bearer ${this.token}` } : {};
-    const socket = new WebSocket(target, { headers, handshakeTimeout: 5000 });
-    this.socket = socket;
-    let opened = false;
-    socket.on('unexpected-response', (_req, res) => {
-      res.resume();
-      this.io.err(`thunderline: watch: ${this.url.href} refused the connection: HTTP ${res.statusCode ?? '?'}`);
-      this.end(EXIT.failed);
-    });
-    socket.on('open', () => {
-      opened = true;
-      this.failures = 0;
-    });
-    socket.on('message', (data) => this.receive(String(data)));
-    socket.on('error', () => {});
-    socket.on('close', (code, reason) => {
-      if (this.done) return;
-      if (!opened) {
-        this.failures += 1;
-        const maxRetries = this.options.maxRetries ?? 10;
-        if (this.failures > maxRetries) {
-          this.io.err(`thunderline: watch: lost the connection to ${this.url.href} and could not reconnect after ${maxRetries} attempts`);
-          this.end(EXIT.failed);
-          return;
-        }
-        const delay = Math.min(5000, (this.options.retryDelayMs ?? 250) * 2 ** (this.failures - 1));
-        this.retryTimer = setTimeout(() => this.reconnect(), delay);
-        return;
-      }
-      this.retry(code, String(reason));
-    });
+    this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
   private receive(text: string): void {
