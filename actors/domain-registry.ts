@@ -19,9 +19,9 @@ import type { Clock } from '../src/clock.ts';
 import { publishDomainEvent } from '../src/domain/domain-actor.ts';
 import type { DomainEvent, DomainEventType, SupervisorEvent, ThunderlineEvent } from '../src/events.ts';
 import { TICK_TOPIC } from '../src/events.ts';
-import type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from '../src/runtime/registry-view.ts';
+import { type DomainStatus, type HistoryEntry, type HistoryOptions, historyEntryOf, type RegistryView } from '../src/runtime/registry-view.ts';
 import type { RegistryStore, StatusChange } from '../src/store/registry-store.ts';
-import type { DomainStatusName, HistoryEvent } from '../src/store/status-names.ts';
+import { type DomainStatusName, type HistoryEvent, STATUS_AFTER } from '../src/store/status-names.ts';
 import type { ChildSpec } from '../src/supervisor/spec.ts';
 
 /** Messages of the registry actor. */
@@ -38,19 +38,20 @@ export interface DomainRegistryOptions {
   domainsSupervisor?: string;
 }
 
-const TRANSITIONS: Record<DomainEventType, { event: HistoryEvent; status: DomainStatusName }> = {
-  domain_waiting: { event: 'waiting', status: 'waiting' },
-  domain_activated: { event: 'activated', status: 'active' },
-  domain_deactivated: { event: 'deactivated', status: 'inactive' },
-  domain_crashed: { event: 'crashed', status: 'crashed' },
-  domain_restarting: { event: 'restarting', status: 'restarting' },
-  domain_failed: { event: 'failed', status: 'failed' },
+/** Each domain event type's history event; the status it leads to is `STATUS_AFTER[event]`. */
+const HISTORY_EVENT_OF: Record<DomainEventType, HistoryEvent> = {
+  domain_waiting: 'waiting',
+  domain_activated: 'activated',
+  domain_deactivated: 'deactivated',
+  domain_crashed: 'crashed',
+  domain_restarting: 'restarting',
+  domain_failed: 'failed',
 };
 
 /** Topics the registry listens to. */
 export const REGISTRY_TOPICS = [
   TICK_TOPIC,
-  ...Object.keys(TRANSITIONS).map((type) => `system:${type}`),
+  ...Object.keys(HISTORY_EVENT_OF).map((type) => `system:${type}`),
   'system:supervisor_escalated',
 ] as const;
 
@@ -78,8 +79,8 @@ export class DomainRegistryTable implements RegistryView {
       return undefined;
     }
     if (event.type === 'supervisor_escalated') return this.failedDomain(event as SupervisorEvent);
-    const transition = TRANSITIONS[event.type as DomainEventType];
-    if (transition) this.record(event as DomainEvent, transition.event, transition.status);
+    const historyEvent = HISTORY_EVENT_OF[event.type as DomainEventType];
+    if (historyEvent) this.record(event as DomainEvent, historyEvent, STATUS_AFTER[historyEvent]);
     return undefined;
   }
 
@@ -158,14 +159,7 @@ export class DomainRegistryTable implements RegistryView {
     if (rows.length >= limit || this.recent.length < this.historySize) return rows;
     // Older than memory holds: read it from disk (writing what is pending first).
     this.flush();
-    return this.options.store.readHistory({ domain: options.domain, limit, runId: this.options.runId }).map((row) => ({
-      domain: row.domainName,
-      event: row.event,
-      status: TRANSITIONS[`domain_${row.event}` as DomainEventType].status,
-      tick: row.tickCount,
-      occurredAt: row.occurredAt,
-      reason: typeof row.metadata.reason === 'string' ? row.metadata.reason : undefined,
-    }));
+    return this.options.store.readHistory({ domain: options.domain, limit, runId: this.options.runId }).map(historyEntryOf);
   }
 
   currentTick(): number {

@@ -6,7 +6,8 @@
  * runtime.registry.activeDomains();         // ['billing']
  * runtime.registry.domainStatus('billing'); // { status: 'active', tick: 1, restarts: 0, ... }
  */
-import type { DomainStatusName, HistoryEvent } from '../store/status-names.ts';
+import type { HistoryRow } from '../store/registry-store.ts';
+import { type DomainStatusName, type HistoryEvent, STATUS_AFTER } from '../store/status-names.ts';
 
 /** One domain's live status. */
 export interface DomainStatus {
@@ -35,6 +36,18 @@ export interface HistoryEntry {
   /** Wall ms. */
   occurredAt: number;
   reason: string | undefined;
+}
+
+/** A stored history row as a {@link HistoryEntry}. */
+export function historyEntryOf(row: HistoryRow): HistoryEntry {
+  return {
+    domain: row.domainName,
+    event: row.event,
+    status: STATUS_AFTER[row.event],
+    tick: row.tickCount,
+    occurredAt: row.occurredAt,
+    reason: typeof row.metadata.reason === 'string' ? row.metadata.reason : undefined,
+  };
 }
 
 /** Query of {@link RegistryView.history}. */

@@ -7,9 +7,8 @@
  * server.on('request', (req, res) => routes.handle(req, res));
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DomainStatus, RegistryView } from '../runtime/registry-view.ts';
+import { type DomainStatus, type HistoryEntry, historyEntryOf, type RegistryView } from '../runtime/registry-view.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
-import type { DomainStatusName, HistoryEvent } from '../store/status-names.ts';
 import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
 import type { AccessPolicy } from './access.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -39,25 +38,8 @@ export interface HealthBody {
   domains: Record<string, DomainStatus['status']>;
 }
 
-/** One `/api/history` item, newest first. */
-export interface HistoryItem {
-  domain: string;
-  event: HistoryEvent;
-  status: DomainStatusName;
-  tick: number;
-  /** Wall ms. */
-  occurredAt: number;
-  reason: string | undefined;
-}
-
-const STATUS_OF: Record<HistoryEvent, DomainStatusName> = {
-  waiting: 'waiting',
-  activated: 'active',
-  deactivated: 'inactive',
-  crashed: 'crashed',
-  restarting: 'restarting',
-  failed: 'failed',
-};
+/** One `/api/history` item, newest first: the registry's own entry shape. */
+export type HistoryItem = HistoryEntry;
 
 function historyKey(item: HistoryItem): string {
   return `${item.domain}|${item.event}|${item.tick}|${item.occurredAt}`;
@@ -163,28 +145,14 @@ export class HttpRoutes {
     const memory = this.deps.registry.history(
       domain === undefined ? { limit: Math.min(limit, MEMORY_HISTORY) } : { domain, limit: Math.min(limit, MEMORY_HISTORY) },
     );
-    const history: HistoryItem[] = memory.map((entry) => ({
-      domain: entry.domain,
-      event: entry.event,
-      status: entry.status,
-      tick: entry.tick,
-      occurredAt: entry.occurredAt,
-      reason: entry.reason,
-    }));
+    const history: HistoryItem[] = [...memory];
     if (history.length === MEMORY_HISTORY && limit > MEMORY_HISTORY) {
       try {
         const seen = new Set(history.map(historyKey));
         const oldest = history[history.length - 1]?.occurredAt ?? Number.POSITIVE_INFINITY;
         const rows = this.deps.store.readHistory(domain === undefined ? { limit, runId: this.deps.runId } : { domain, limit, runId: this.deps.runId });
         for (const row of rows) {
-          const item: HistoryItem = {
-            domain: row.domainName,
-            event: row.event,
-            status: STATUS_OF[row.event],
-            tick: row.tickCount,
-            occurredAt: row.occurredAt,
-            reason: typeof row.metadata.reason === 'string' ? row.metadata.reason : undefined,
-          };
+          const item = historyEntryOf(row);
           if (item.occurredAt <= oldest && !seen.has(historyKey(item)) && history.length < limit) history.push(item);
         }
       } catch (error) {

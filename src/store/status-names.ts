@@ -19,3 +19,13 @@ export const HISTORY_EVENTS = ['waiting', 'activated', 'deactivated', 'crashed',
 
 /** One status change, as stored in `domain_activation_history.event`. */
 export type HistoryEvent = (typeof HISTORY_EVENTS)[number];
+
+/** The status a domain has after each history event (`activated` → `active`, ...). */
+export const STATUS_AFTER: Readonly<Record<HistoryEvent, DomainStatusName>> = {
+  waiting: 'waiting',
+  activated: 'active',
+  deactivated: 'inactive',
+  crashed: 'crashed',
+  restarting: 'restarting',
+  failed: 'failed',
+};
