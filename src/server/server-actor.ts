@@ -12,28 +12,19 @@
 import { spawnActor } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Behaviour } from '../actor/behaviour.ts';
-import type { RegistryView } from '../runtime/registry-view.ts';
-import type { RegistryStore } from '../store/registry-store.ts';
 import type { ChildSpec } from '../supervisor/spec.ts';
-import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
 import { EventHub } from './event-hub.ts';
-import { EventServer } from './event-server.ts';
+import { EventServer, type EventServerDeps } from './event-server.ts';
 import type { ServerConfig } from './server-config.ts';
 
 /** Messages of the web-server actor. */
 export type WebServerMsg = { type: 'address' } | { type: 'server_failed'; error: Error };
 
 /** What {@link serverChild} needs. */
-export interface ServerChildInput {
+export interface ServerChildInput extends Omit<EventServerDeps, 'hub' | 'clock'> {
   config: ServerConfig;
+  /** The system whose pubsub the hub follows and whose clock the server reads. */
   system: ActorSystem;
-  registry: RegistryView;
-  store: RegistryStore;
-  runId: string;
-  version: string;
-  tickInterval: number | 'manual';
-  /** The supervision tree, or null while it is starting. */
-  tree(): SupervisorTree | null;
 }
 
 /** The web server's child spec, its hub, and the running server (if any). */
