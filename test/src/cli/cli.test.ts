@@ -71,6 +71,27 @@ endToEnd('SIGTERM during a run shuts down gracefully with exit 0', async ({ db }
   assert.ok(status.domains.every((domain) => domain.status === 'inactive'));
 });
 
+endToEnd('watch follows a running start: the hello line, then live ticks; SIGINT exits 0', async ({ db }) => {
+  const start = startCli(['start', '--tick-interval', '50', '--db', db, '--port', '0']);
+  await start.waitFor(/viewer: http:\/\/127\.0\.0\.1:\d+\//);
+  const port = /viewer: http:\/\/127\.0\.0\.1:(\d+)\//.exec(await start.output())?.[1];
+  const watch = startCli(['watch', '--url', `ws://127.0.0.1:${port}/events`]);
+  await watch.waitFor(/-- connected to run [0-9a-f-]{36}/);
+  await watch.waitFor(/#\d+ {2}tick \d+ {2}active=9 late=/);
+  watch.child.kill('SIGINT');
+  const watched = await watch.result;
+  assert.is(watched.code, 0, watched.stderr);
+  start.child.kill('SIGTERM');
+  const started = await start.result;
+  assert.is(started.code, 0, started.stderr);
+});
+
+endToEnd('watch exits 1 with one line when no start is running', async () => {
+  const result = await runCli(['watch', '--url', 'ws://127.0.0.1:9/events']);
+  assert.is(result.code, 1);
+  assertOneErrorLine(result.stderr, 'cannot connect to ws://127.0.0.1:9/events');
+});
+
 endToEnd.run();
 
 // ---

@@ -52,7 +52,9 @@ export function startCli(args: string[], options: { timeoutMs?: number; env?: No
       waiters.push({ pattern, resolve });
       void result.then(() => reject(new Error(`exited before printing ${pattern}; stdout: ${stdout}; stderr: ${stderr}`)));
     });
-  return { child, result, waitFor };
+  /** Everything printed to stdout so far. */
+  const output = async (): Promise<string> => stdout;
+  return { child, result, waitFor, output };
 }
 
 /** Runs `thunderline <args>` to completion. */
