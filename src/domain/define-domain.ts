@@ -22,7 +22,10 @@ export interface DomainActivationMeta {
   readonly domain: string;
   /** The tick that activated the domain; undefined for `waitForTick: false`. */
   readonly event: TickEvent | undefined;
-  /** The domain's own one_for_one supervisor, already running its `children`. */
+  /**
+   * The domain's own one_for_one supervisor, already running its `children`. A domain that
+   * declares no children gets it on first use (starting a second actor only when needed).
+   */
   readonly supervisor: SupervisorRef;
   /** The actor system (clock, pubsub). */
   readonly system: ActorSystem;

@@ -16,11 +16,11 @@ import type { TimerHandle } from '../clock.ts';
 import { formatReason, ThunderlineError } from '../errors.ts';
 import { type DomainEventType, type TickEvent, topicOf } from '../events.ts';
 import type { ChildSpec } from '../supervisor/spec.ts';
-import { startSupervisor, type SupervisorRef } from '../supervisor/supervisor-ref.ts';
+import { createSupervisor, type SupervisorRef } from '../supervisor/supervisor-ref.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
 import type { DomainActivationMeta, DomainDefinition } from './define-domain.ts';
 import { type DomainMachineState, domainMachine } from './domain-machine.ts';
-import type { TickBus, TickRound } from './tick-bus.ts';
+import type { TickBus, TickDelivery, TickRound } from './tick-bus.ts';
 
 /** What every domain of a runtime shares. */
 export interface DomainDeps {
@@ -38,7 +38,7 @@ export interface DomainDeps {
 
 /** Messages a domain actor handles. */
 export type DomainMsg =
-  | { type: 'tick'; event: TickEvent; round: TickRound | undefined }
+  | TickDelivery
   | { type: 'activation_timeout' }
   | { type: 'machine_error'; error: unknown }
   | { type: 'children_exited'; reason: unknown }
@@ -75,24 +75,39 @@ function machineState(state: DomainState): DomainMachineState {
 function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behaviour<DomainState, DomainMsg, undefined> {
   const { name } = definition;
   const timeoutMs = definition.activationTimeout ?? deps.activationTimeoutMs;
-  // Rounds this domain has taken a tick of and not yet handled; left on exit so tick() never hangs.
-  const openRounds = new Set<TickRound>();
+  // Rounds this domain has taken a tick of and not yet handled, oldest first (the mailbox is FIFO);
+  // left on exit so tick() never hangs.
+  const openRounds: TickRound[] = [];
 
   async function activate(state: DomainState, tick: number, event: TickEvent | undefined, ctx: ActorContext<DomainMsg>): Promise<void> {
     state.machine.send({ type: 'TICK', tick });
     ctx.system.clock.clearTimeout(state.timeout);
     try {
-      const children = await startSupervisor(ctx.system, { name, strategy: 'one_for_one', children: [...definition.children] });
-      state.children = children;
-      // The domain is linked to its supervisor: one that gives up takes the domain down with it, so
-      // the domains supervisor restarts both, instead of leaving an `active` domain with no children.
-      children.onExit((signal) => {
-        if (state.children === children && !isCleanExit(signal.reason)) ctx.self.cast({ type: 'children_exited', reason: signal.reason });
-      });
+      // The domain's own supervisor: started now when the domain declares children, else on first
+      // use of `meta.supervisor` (a second actor per domain costs ~3 KB and a mailbox round trip).
+      const superviseChildren = (): { ref: SupervisorRef; started: Promise<SupervisorRef> } => {
+        const created = createSupervisor(ctx.system, { name, strategy: 'one_for_one', children: [...definition.children] });
+        const children = created.ref;
+        state.children = children;
+        // The domain is linked to its supervisor: one that gives up takes the domain down with it,
+        // so the domains supervisor restarts both, instead of leaving an `active` domain with no children.
+        children.onExit((signal) => {
+          if (state.children === children && !isCleanExit(signal.reason)) ctx.self.cast({ type: 'children_exited', reason: signal.reason });
+        });
+        return created;
+      };
+      if (definition.children.length > 0) await superviseChildren().started;
       const meta: DomainActivationMeta = {
         domain: name,
         event,
-        supervisor: children,
+        get supervisor(): SupervisorRef {
+          if (state.children) return state.children;
+          if (!ctx.self.alive) throw new ThunderlineError('ERR_ACTOR_STOPPED', `domain "${name}" has exited; its supervisor is gone`);
+          const created = superviseChildren();
+          // With no children to start, the start cannot fail; an exit still reaches the link above.
+          created.started.catch(() => undefined);
+          return created.ref;
+        },
         system: ctx.system,
         publish: (eventName, fields = {}) => {
           const custom = { ...fields, type: `custom:${name}.${eventName}` as const, time: ctx.system.isoNow() };
@@ -111,9 +126,8 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
     publishDomainEvent(ctx.system, 'domain_activated', name, tick);
   }
 
-  function leaveRound(round: TickRound | undefined): void {
-    if (!round) return;
-    openRounds.delete(round);
+  function leaveRound(round: TickRound): void {
+    openRounds.shift();
     round.leave();
   }
 
@@ -126,10 +140,10 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       machine.start();
       const state: DomainState = { system: ctx.system, machine, lastTick: 0, activatedAt: undefined, children: undefined, timeout: undefined };
       const unsubscribe = deps.tickBus.subscribe({
-        deliver(event, round) {
-          round.join();
-          openRounds.add(round);
-          ctx.self.cast({ type: 'tick', event, round });
+        deliver(delivery) {
+          delivery.round.join();
+          openRounds.push(delivery.round);
+          ctx.self.cast(delivery);
         },
       });
       ctx.self.onExit(() => {
@@ -139,8 +153,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         state.children = undefined;
         children?.kill('killed');
         machine.stop();
-        for (const round of openRounds) round.leave();
-        openRounds.clear();
+        for (const round of openRounds.splice(0)) round.leave();
       });
       publishDomainEvent(ctx.system, 'domain_waiting', name, deps.currentTick());
       if (!definition.waitForTick) {
@@ -165,7 +178,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       switch (message.type) {
         case 'tick': {
           const { event, round } = message;
-          const tick = event ? event.tick : deps.currentTick();
+          const tick = event.tick;
           state.lastTick = Math.max(state.lastTick, tick);
           if (machineState(state) === 'waiting' && (deps.activationPolicy?.(name, tick) ?? true)) {
             return activate(state, tick, event, ctx).then(

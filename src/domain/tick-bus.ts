@@ -44,7 +44,15 @@ export class TickRound {
 
 /** Something that takes ticks: a domain. */
 export interface TickReceiver {
-  deliver(event: TickEvent, round: TickRound): void;
+  /** `delivery` is one object shared by every receiver of the round: never mutate it. */
+  deliver(delivery: TickDelivery): void;
+}
+
+/** One tick offered to the domains, as the message they handle. */
+export interface TickDelivery {
+  readonly type: 'tick';
+  readonly event: TickEvent;
+  readonly round: TickRound;
 }
 
 /** The fan-out of ticks to domains. */
@@ -67,7 +75,9 @@ export class TickBus {
   /** Offers `event` to every receiver and returns the round tracking their handling. */
   publish(event: TickEvent): TickRound {
     const round = new TickRound(event.tick);
-    for (const receiver of this.receivers) receiver.deliver(event, round);
+    // One message for every domain: a tick to N domains allocates nothing per domain here.
+    const delivery: TickDelivery = { type: 'tick', event, round };
+    for (const receiver of this.receivers) receiver.deliver(delivery);
     round.sealed();
     return round;
   }

@@ -9,7 +9,7 @@
  * await app.stop();
  */
 import type { ActorRef } from '../actor/actor-ref.ts';
-import { spawnActor } from '../actor/actor-ref.ts';
+import { ActorCell } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
 import { type ErrorCode, ThunderlineError } from '../errors.ts';
@@ -53,66 +53,62 @@ function fail(code: ErrorCode, message: string, cause?: unknown): Outcome {
   return cause === undefined ? { ok: false, code, message } : { ok: false, code, message, cause };
 }
 
-function supervisorBehaviour(options: NormalizedSupervisorOptions, onEngine: (engine: SupervisorEngine) => void) {
-  const behaviour: Behaviour<SupervisorEngine, SupervisorMsg, undefined> = {
-    name: options.name,
-    async init(_args, ctx) {
-      const engine = new SupervisorEngine(options, ctx.system, ctx.self);
-      onEngine(engine);
-      // Children are linked to their supervisor: however it exits, nothing is left orphaned.
-      ctx.self.onExit(() => engine.killAll());
-      await engine.startAll();
-      return engine;
-    },
-    async handle(engine, message, ctx) {
-      switch (message.type) {
-        case 'child_exit':
-          await engine.handleExit(message.signal);
-          break;
-        case 'restart':
-          await engine.handleRestartMessage(message.id, message.count);
-          break;
-        case 'start_child':
-          ctx.reply(await startChild(engine, message.spec));
-          break;
-        case 'terminate_child': {
-          const record = engine.byId.get(message.id);
-          if (!record) {
-            ctx.reply(notFound(engine, message.id));
-            break;
-          }
-          await engine.terminateRecord(record);
-          if (record.spec.restart === 'temporary') engine.remove(record);
-          ctx.reply({ ok: true, value: undefined });
+/** Every supervisor's behaviour: all per-supervisor state lives in its engine (the init argument). */
+const supervisorBehaviour: Behaviour<SupervisorEngine, SupervisorMsg, SupervisorEngine> = {
+  name: 'supervisor',
+  async init(engine, ctx) {
+    // Children are linked to their supervisor: however it exits, nothing is left orphaned.
+    ctx.self.onExit(() => engine.killAll());
+    await engine.startAll();
+    return engine;
+  },
+  async handle(engine, message, ctx) {
+    switch (message.type) {
+      case 'child_exit':
+        await engine.handleExit(message.signal);
+        break;
+      case 'restart':
+        await engine.handleRestartMessage(message.id, message.count);
+        break;
+      case 'start_child':
+        ctx.reply(await startChild(engine, message.spec));
+        break;
+      case 'terminate_child': {
+        const record = engine.byId.get(message.id);
+        if (!record) {
+          ctx.reply(notFound(engine, message.id));
           break;
         }
-        case 'restart_child':
-          ctx.reply(await restartChild(engine, message.id));
-          break;
-        case 'delete_child': {
-          const record = engine.byId.get(message.id);
-          const busy = record && record.status !== 'terminated' ? busyOutcome(engine, message.id, record.status) : undefined;
-          if (!record) ctx.reply(notFound(engine, message.id));
-          else if (busy) ctx.reply(busy);
-          else {
-            engine.remove(record);
-            ctx.reply({ ok: true, value: undefined });
-          }
-          break;
-        }
-        default: {
-          const unreachable: never = message;
-          throw new Error(`supervisor "${options.name}": unknown message ${JSON.stringify(unreachable)}`);
-        }
+        await engine.terminateRecord(record);
+        if (record.spec.restart === 'temporary') engine.remove(record);
+        ctx.reply({ ok: true, value: undefined });
+        break;
       }
-      return engine;
-    },
-    async terminate(engine) {
-      await engine.shutdownAll();
-    },
-  };
-  return behaviour;
-}
+      case 'restart_child':
+        ctx.reply(await restartChild(engine, message.id));
+        break;
+      case 'delete_child': {
+        const record = engine.byId.get(message.id);
+        const busy = record && record.status !== 'terminated' ? busyOutcome(engine, message.id, record.status) : undefined;
+        if (!record) ctx.reply(notFound(engine, message.id));
+        else if (busy) ctx.reply(busy);
+        else {
+          engine.remove(record);
+          ctx.reply({ ok: true, value: undefined });
+        }
+        break;
+      }
+      default: {
+        const unreachable: never = message;
+        throw new Error(`supervisor "${engine.name}": unknown message ${JSON.stringify(unreachable)}`);
+      }
+    }
+    return engine;
+  },
+  async terminate(engine) {
+    await engine.shutdownAll();
+  },
+};
 
 function notFound(engine: SupervisorEngine, id: string): Outcome {
   return fail('ERR_CHILD_NOT_FOUND', `supervisor "${engine.name}" has no child "${id}"`);
@@ -253,11 +249,21 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
  * `ERR_INVALID_SUPERVISOR_OPTIONS` before starting anything, or with `ERR_CHILD_START_FAILED`
  * (naming the child and the cause) after stopping the children already started.
  */
-export async function startSupervisor(system: ActorSystem, options: SupervisorOptions): Promise<SupervisorRef> {
+export function startSupervisor(system: ActorSystem, options: SupervisorOptions): Promise<SupervisorRef> {
+  return createSupervisor(system, options).started;
+}
+
+/**
+ * Creates a supervisor and returns its ref at once, before its children have started; `started`
+ * settles as {@link startSupervisor} does. Messages sent to the ref meanwhile wait behind the
+ * start, in its mailbox. Throws at once for invalid options.
+ */
+export function createSupervisor(system: ActorSystem, options: SupervisorOptions): { ref: SupervisorRef; started: Promise<SupervisorRef> } {
   const normalized = validateSupervisorOptions(options);
-  let engine: SupervisorEngine | undefined;
-  const actor = await spawnActor(system, supervisorBehaviour(normalized, (created) => (engine = created)), undefined, { name: normalized.name });
-  return new SupervisorRef(actor, engine as SupervisorEngine);
+  const cell = new ActorCell<SupervisorEngine, SupervisorMsg, SupervisorEngine>(system, supervisorBehaviour, normalized.name);
+  const engine = new SupervisorEngine(normalized, system, cell);
+  const ref = new SupervisorRef(cell, engine);
+  return { ref, started: cell.start(engine).then(() => ref) };
 }
 
 /** A child spec that starts a nested supervisor (type `'supervisor'`, shutdown `'infinity'`). */

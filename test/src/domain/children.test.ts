@@ -124,4 +124,19 @@ children('a domain supervisor that gives up crashes its domain, which comes back
   assert.is(supervisor?.whichChildren()[0]?.status, 'running');
 });
 
+children('a domain without children gets its supervisor on first use, and it stops with the domain', async (context) => {
+  const log: string[] = [];
+  const billing = defineDomain({
+    name: 'billing',
+    async activate(_tick, meta) {
+      await meta.supervisor.startChild(worker('ledger', log));
+    },
+  });
+  const runtime = await boot(context, { domains: [billing] });
+  await tick(runtime);
+  assert.equal(log, ['start:ledger']);
+  await runtime.stop();
+  assert.equal(log, ['start:ledger', 'stop:ledger:shutdown']);
+});
+
 children.run();
