@@ -15,6 +15,7 @@ import { type DomainDefinition, defineDomain } from '../../src/domain/define-dom
 import { ThunderlineError } from '../../src/errors.ts';
 import { type CerebrosStore, type CerebrosTrialRow, openCerebrosStore } from './cerebros-store.ts';
 import { type CerebrosSummary, spawnTrialRunner, type TrialRunnerMsg } from './trial-runner.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { type CerebrosRunRow, type CerebrosStore, type CerebrosTrialRow, openCerebrosStore } from './cerebros-store.ts';
 export { SEARCH_SPACE, type TrialParams } from './search-space.ts';
@@ -44,29 +45,17 @@ export interface CerebrosDomain extends DomainDefinition {
 export function cerebrosDomain(options: CerebrosOptions = {}): CerebrosDomain {
   const database = options.database ?? './thunderline.db';
   const openStore = options.openStore ?? (() => openCerebrosStore(database));
-  let runner: ActorRef<TrialRunnerMsg> | undefined;
-  const definition = defineDomain({
-    name: 'cerebros',
-    children: [
-      {
-        id: 'trial_runner',
-        start: async ({ system }) =>
-          (runner = await spawnTrialRunner(system, {
-            openStore,
-            ...(options.trialEvery !== undefined ? { trialEvery: options.trialEvery } : {}),
-            ...(options.seed !== undefined ? { seed: options.seed } : {}),
-          })) as ActorRef<never>,
-      },
-    ],
-  });
+  const runner = trackedChild<TrialRunnerMsg>('cerebros', 'trial_runner', 'the trial runner', ({ system }) =>
+    spawnTrialRunner(system, {
+      openStore,
+      ...(options.trialEvery !== undefined ? { trialEvery: options.trialEvery } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    }),
+  );
+  const definition = defineDomain({ name: 'cerebros', children: [runner.spec] });
   return {
     ...definition,
-    summary: async () => running(runner).call<CerebrosSummary>({ type: 'summary' }),
-    trials: async () => running(runner).call<CerebrosTrialRow[]>({ type: 'trials' }),
+    summary: async () => runner.running().call<CerebrosSummary>({ type: 'summary' }),
+    trials: async () => runner.running().call<CerebrosTrialRow[]>({ type: 'trials' }),
   };
-}
-
-function running(ref: ActorRef<TrialRunnerMsg> | undefined): ActorRef<TrialRunnerMsg> {
-  if (!ref?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'cerebros: the trial runner is not running; the domain is not active yet (or has stopped)');
-  return ref;
 }

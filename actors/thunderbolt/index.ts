@@ -12,6 +12,7 @@ import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { ThunderlineError } from '../../src/errors.ts';
 import { type AutomatonMsg, type AutomatonOptions, type AutomatonSnapshot, spawnAutomaton } from './automaton.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export type { AutomatonMsg, AutomatonOptions, AutomatonSnapshot } from './automaton.ts';
 export { TRIAL_REQUESTED, TRIAL_REQUESTED_TOPIC, type TrialRequest } from './cerebros-bridge.ts';
@@ -28,18 +29,10 @@ export interface ThunderboltDomain extends DomainDefinition {
  * @param options grid size (default 16×16), seed (default a glider), `trialEvery` (default 8)
  */
 export function thunderboltDomain(options: AutomatonOptions = {}): ThunderboltDomain {
-  let automaton: ActorRef<AutomatonMsg> | undefined;
-  const definition = defineDomain({
-    name: 'thunderbolt',
-    children: [{ id: 'automaton', start: async ({ system }) => (automaton = await spawnAutomaton(system, options)) as ActorRef<never> }],
-  });
+  const automaton = trackedChild<AutomatonMsg>('thunderbolt', 'automaton', 'the automaton', ({ system }) => spawnAutomaton(system, options));
+  const definition = defineDomain({ name: 'thunderbolt', children: [automaton.spec] });
   return {
     ...definition,
-    snapshot: async () => running(automaton).call<AutomatonSnapshot>({ type: 'snapshot' }),
+    snapshot: async () => automaton.running().call<AutomatonSnapshot>({ type: 'snapshot' }),
   };
-}
-
-function running(ref: ActorRef<AutomatonMsg> | undefined): ActorRef<AutomatonMsg> {
-  if (!ref?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thunderbolt: the automaton is not running; the domain is not active yet (or has stopped)');
-  return ref;
 }

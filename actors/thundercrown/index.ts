@@ -16,6 +16,7 @@ import { type DomainDefinition, defineDomain } from '../../src/domain/define-dom
 import { ThunderlineError } from '../../src/errors.ts';
 import { ActivationPolicy, type ActivationPolicyOptions } from './activation-policy.ts';
 import { type LedgerSnapshot, type RefusalLedgerMsg, spawnRefusalLedger } from './refusal-ledger.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { ActivationPolicy, type ActivationPolicyOptions, REFUSED, type Refusal } from './activation-policy.ts';
 export type { LedgerSnapshot } from './refusal-ledger.ts';
@@ -30,17 +31,11 @@ export interface ThundercrownDomain extends DomainDefinition {
 /** Defines the thundercrown domain; the default policy allows every domain. */
 export function thundercrownDomain(options: ActivationPolicyOptions = {}): ThundercrownDomain {
   const policy = new ActivationPolicy(options);
-  let ledger: ActorRef<RefusalLedgerMsg> | undefined;
-  const definition = defineDomain({
-    name: 'thundercrown',
-    children: [{ id: 'refusal_ledger', start: async ({ system }) => (ledger = await spawnRefusalLedger(system, policy)) as ActorRef<never> }],
-  });
+  const ledger = trackedChild<RefusalLedgerMsg>('thundercrown', 'refusal_ledger', 'the refusal ledger', ({ system }) => spawnRefusalLedger(system, policy));
+  const definition = defineDomain({ name: 'thundercrown', children: [ledger.spec] });
   return {
     ...definition,
     policy,
-    ledger: async () => {
-      if (!ledger?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thundercrown: the refusal ledger is not running; the domain is not active yet (or has stopped)');
-      return ledger.call<LedgerSnapshot>({ type: 'ledger' });
-    },
+    ledger: async () => ledger.running().call<LedgerSnapshot>({ type: 'ledger' }),
   };
 }

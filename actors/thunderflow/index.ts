@@ -12,6 +12,7 @@ import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { describeValue, ThunderlineError } from '../../src/errors.ts';
 import { type BufferedEvent, type EventBufferMsg, type EventBufferOptions, type EventBufferStats, spawnEventBuffer } from './event-buffer.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export type { BufferedEvent, EventBufferOptions, EventBufferStats } from './event-buffer.ts';
 
@@ -33,15 +34,9 @@ export function thunderflowDomain(options: EventBufferOptions = {}): Thunderflow
   if (options.capacity !== undefined && !(Number.isInteger(options.capacity) && options.capacity >= 1)) {
     throw new ThunderlineError('ERR_INVALID_OPTION', `thunderflow: capacity must be an integer >= 1, got ${describeValue(options.capacity)}`);
   }
-  let buffer: ActorRef<EventBufferMsg> | undefined;
-  const definition = defineDomain({
-    name: 'thunderflow',
-    children: [{ id: 'event_buffer', start: async ({ system }) => (buffer = await spawnEventBuffer(system, options)) as ActorRef<never> }],
-  });
-  const running = (): ActorRef<EventBufferMsg> => {
-    if (!buffer?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thunderflow: the event buffer is not running; the domain is not active yet (or has stopped)');
-    return buffer;
-  };
+  const buffer = trackedChild<EventBufferMsg>('thunderflow', 'event_buffer', 'the event buffer', ({ system }) => spawnEventBuffer(system, options));
+  const definition = defineDomain({ name: 'thunderflow', children: [buffer.spec] });
+  const running = (): ActorRef<EventBufferMsg> => buffer.running();
   return {
     ...definition,
     latest: async (limit) => running().call<BufferedEvent[]>(limit === undefined ? { type: 'latest' } : { type: 'latest', limit }),

@@ -11,6 +11,7 @@ import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { ThunderlineError } from '../../src/errors.ts';
 import { type HealthMonitorMsg, type HealthMonitorOptions, type HealthReport, spawnHealthMonitor } from './health-monitor.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { evaluateHealth, HEALTH, type HealthMonitorOptions, type HealthReport, type HealthStatus } from './health-monitor.ts';
 
@@ -26,16 +27,10 @@ export interface ThundergateDomain extends DomainDefinition {
  *   `lateThresholdMs` (250), `crashLoop` (3 crashes in 10 ticks)
  */
 export function thundergateDomain(options: HealthMonitorOptions): ThundergateDomain {
-  let monitor: ActorRef<HealthMonitorMsg> | undefined;
-  const definition = defineDomain({
-    name: 'thundergate',
-    children: [{ id: 'health_monitor', start: async ({ system }) => (monitor = await spawnHealthMonitor(system, options)) as ActorRef<never> }],
-  });
+  const monitor = trackedChild<HealthMonitorMsg>('thundergate', 'health_monitor', 'the health monitor', ({ system }) => spawnHealthMonitor(system, options));
+  const definition = defineDomain({ name: 'thundergate', children: [monitor.spec] });
   return {
     ...definition,
-    health: async () => {
-      if (!monitor?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thundergate: the health monitor is not running; the domain is not active yet (or has stopped)');
-      return monitor.call<HealthReport>({ type: 'health' });
-    },
+    health: async () => monitor.running().call<HealthReport>({ type: 'health' }),
   };
 }

@@ -11,6 +11,7 @@ import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { describeValue, ThunderlineError } from '../../src/errors.ts';
 import { spawnZoneMap, type ZoneMapMsg, type ZoneMapOptions, type ZoneOccupancy } from './zone-map.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { computeOccupancy, OCCUPANCY, type ZoneMapOptions, type ZoneOccupancy, zoneOf } from './zone-map.ts';
 
@@ -29,16 +30,10 @@ export function thundergridDomain(options: ZoneMapOptions): ThundergridDomain {
   if (options.zones !== undefined && !(Number.isInteger(options.zones) && options.zones >= 1)) {
     throw new ThunderlineError('ERR_INVALID_OPTION', `thundergrid: zones must be an integer >= 1, got ${describeValue(options.zones)}`);
   }
-  let zoneMap: ActorRef<ZoneMapMsg> | undefined;
-  const definition = defineDomain({
-    name: 'thundergrid',
-    children: [{ id: 'zone_map', start: async ({ system }) => (zoneMap = await spawnZoneMap(system, options)) as ActorRef<never> }],
-  });
+  const zoneMap = trackedChild<ZoneMapMsg>('thundergrid', 'zone_map', 'the zone map', ({ system }) => spawnZoneMap(system, options));
+  const definition = defineDomain({ name: 'thundergrid', children: [zoneMap.spec] });
   return {
     ...definition,
-    occupancy: async () => {
-      if (!zoneMap?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thundergrid: the zone map is not running; the domain is not active yet (or has stopped)');
-      return zoneMap.call<ZoneOccupancy[]>({ type: 'occupancy' });
-    },
+    occupancy: async () => zoneMap.running().call<ZoneOccupancy[]>({ type: 'occupancy' }),
   };
 }

@@ -12,6 +12,7 @@ import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { ThunderlineError } from '../../src/errors.ts';
 import { type PresenceMsg, type PresenceOptions, type PresenceSnapshot, spawnPresence } from './presence.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export type { PresenceOptions, PresenceSnapshot } from './presence.ts';
 
@@ -23,16 +24,10 @@ export interface ThunderlinkDomain extends DomainDefinition {
 
 /** Defines the thunderlink domain. */
 export function thunderlinkDomain(options: PresenceOptions = {}): ThunderlinkDomain {
-  let presence: ActorRef<PresenceMsg> | undefined;
-  const definition = defineDomain({
-    name: 'thunderlink',
-    children: [{ id: 'presence', start: async ({ system }) => (presence = await spawnPresence(system, options)) as ActorRef<never> }],
-  });
+  const presence = trackedChild<PresenceMsg>('thunderlink', 'presence', 'presence', ({ system }) => spawnPresence(system, options));
+  const definition = defineDomain({ name: 'thunderlink', children: [presence.spec] });
   return {
     ...definition,
-    presence: async () => {
-      if (!presence?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thunderlink: presence is not running; the domain is not active yet (or has stopped)');
-      return presence.call<PresenceSnapshot>({ type: 'presence' });
-    },
+    presence: async () => presence.running().call<PresenceSnapshot>({ type: 'presence' }),
   };
 }

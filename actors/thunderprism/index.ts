@@ -11,6 +11,7 @@ import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { ThunderlineError } from '../../src/errors.ts';
 import { type DecisionDag, type DecisionTrailMsg, spawnDecisionTrail } from './decision-trail.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export type { DecisionDag, PrismEdge, PrismNode } from './decision-trail.ts';
 
@@ -22,16 +23,10 @@ export interface ThunderprismDomain extends DomainDefinition {
 
 /** Defines the thunderprism domain. */
 export function thunderprismDomain(): ThunderprismDomain {
-  let trail: ActorRef<DecisionTrailMsg> | undefined;
-  const definition = defineDomain({
-    name: 'thunderprism',
-    children: [{ id: 'decision_trail', start: async ({ system }) => (trail = await spawnDecisionTrail(system)) as ActorRef<never> }],
-  });
+  const trail = trackedChild<DecisionTrailMsg>('thunderprism', 'decision_trail', 'the decision trail', ({ system }) => spawnDecisionTrail(system));
+  const definition = defineDomain({ name: 'thunderprism', children: [trail.spec] });
   return {
     ...definition,
-    dag: async () => {
-      if (!trail?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thunderprism: the decision trail is not running; the domain is not active yet (or has stopped)');
-      return trail.call<DecisionDag>({ type: 'dag' });
-    },
+    dag: async () => trail.running().call<DecisionDag>({ type: 'dag' }),
   };
 }

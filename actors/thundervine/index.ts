@@ -12,6 +12,7 @@ import { type DomainDefinition, defineDomain } from '../../src/domain/define-dom
 import { ThunderlineError } from '../../src/errors.ts';
 import { DEFAULT_WORKFLOW, validateWorkflow, type Workflow } from './workflow.ts';
 import { spawnWorkflowRunner, type WorkflowRunnerMsg, type WorkflowSnapshot } from './workflow-runner.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { DEFAULT_WORKFLOW, nextReadyStep, validateWorkflow, type Workflow, type WorkflowStep } from './workflow.ts';
 export { type CompletedStep, STEP_COMPLETED, WORKFLOW_COMPLETED, type WorkflowSnapshot } from './workflow-runner.ts';
@@ -36,21 +37,12 @@ export interface ThundervineDomain extends DomainDefinition {
  */
 export function thundervineDomain(options: ThundervineOptions = {}): ThundervineDomain {
   const workflow = validateWorkflow(options.workflow ?? DEFAULT_WORKFLOW);
-  let runner: ActorRef<WorkflowRunnerMsg> | undefined;
-  const definition = defineDomain({
-    name: 'thundervine',
-    children: [
-      {
-        id: 'workflow_runner',
-        start: async ({ system }) => (runner = await spawnWorkflowRunner(system, { workflow, repeat: options.repeat ?? true })) as ActorRef<never>,
-      },
-    ],
-  });
+  const runner = trackedChild<WorkflowRunnerMsg>('thundervine', 'workflow_runner', 'the workflow runner', ({ system }) =>
+    spawnWorkflowRunner(system, { workflow, repeat: options.repeat ?? true }),
+  );
+  const definition = defineDomain({ name: 'thundervine', children: [runner.spec] });
   return {
     ...definition,
-    snapshot: async () => {
-      if (!runner?.alive) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', 'thundervine: the workflow runner is not running; the domain is not active yet (or has stopped)');
-      return runner.call<WorkflowSnapshot>({ type: 'snapshot' });
-    },
+    snapshot: async () => runner.running().call<WorkflowSnapshot>({ type: 'snapshot' }),
   };
 }
