@@ -19,7 +19,13 @@ import type { Clock } from '../src/clock.ts';
 import { publishDomainEvent } from '../src/domain/domain-actor.ts';
 import type { DomainEvent, DomainEventType, SupervisorEvent, ThunderlineEvent } from '../src/events.ts';
 import { TICK_TOPIC } from '../src/events.ts';
-import { type DomainStatus, type HistoryEntry, type HistoryOptions, historyEntryOf, type RegistryView } from '../src/runtime/registry-view.ts';
+import {
+  type DomainStatus,
+  type HistoryEntry,
+  type HistoryOptions,
+  historyEntryOf,
+  type RegistryView,
+} from '../src/runtime/registry-view.ts';
 import type { RegistryStore, StatusChange } from '../src/store/registry-store.ts';
 import { type DomainStatusName, type HistoryEvent, STATUS_AFTER } from '../src/store/status-names.ts';
 import type { ChildSpec } from '../src/supervisor/spec.ts';
@@ -109,10 +115,24 @@ export class DomainRegistryTable implements RegistryView {
     this.domains.set(event.domain, entry);
     if (status === 'active') this.active.add(event.domain);
     else this.active.delete(event.domain);
-    const history: HistoryEntry = { domain: event.domain, event: historyEvent, status, tick: event.tick, occurredAt: now, reason: event.reason };
+    const history: HistoryEntry = {
+      domain: event.domain,
+      event: historyEvent,
+      status,
+      tick: event.tick,
+      occurredAt: now,
+      reason: event.reason,
+    };
     this.recent.push(history);
     if (this.recent.length > this.historySize) this.recent.shift();
-    const change: StatusChange = { runId: this.options.runId, domain: event.domain, event: historyEvent, status, tick: event.tick, occurredAt: now };
+    const change: StatusChange = {
+      runId: this.options.runId,
+      domain: event.domain,
+      event: historyEvent,
+      status,
+      tick: event.tick,
+      occurredAt: now,
+    };
     if (event.reason !== undefined) change.metadata = { reason: event.reason };
     this.pending.push(change);
   }
@@ -202,7 +222,10 @@ function registryBehaviour(table: DomainRegistryTable): Behaviour<DomainRegistry
 }
 
 /** Starts the registry actor over `table`. */
-export function spawnDomainRegistry(table: DomainRegistryTable, system: Parameters<typeof spawnActor>[0]): Promise<ActorRef<DomainRegistryMsg>> {
+export function spawnDomainRegistry(
+  table: DomainRegistryTable,
+  system: Parameters<typeof spawnActor>[0],
+): Promise<ActorRef<DomainRegistryMsg>> {
   return spawnActor(system, registryBehaviour(table), undefined, { name: 'domain_registry' });
 }
 

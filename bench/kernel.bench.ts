@@ -9,8 +9,9 @@
  * import { run } from './kernel.bench.ts';
  * const table = await run({ repetitions: 3 });
  */
-import { dispatch, query, type Ref, spawn, start, stop } from 'nact';
+
 import { pathToFileURL } from 'node:url';
+import { dispatch, query, type Ref, spawn, start, stop } from 'nact';
 import { type ActorRef, type ActorSystem, type Behaviour, createActorSystem, spawnActor } from '../src/actor/index.ts';
 import { type ChildSpec, startSupervisor } from '../src/supervisor/index.ts';
 
@@ -39,7 +40,10 @@ function quantile(sorted: readonly number[], q: number): number {
 }
 
 function median(values: readonly number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 function percentiles(samples: number[]): { p50: number; p99: number } {
@@ -368,7 +372,8 @@ async function repeat<T>(repetitions: number, fn: () => Promise<T>): Promise<T[]
   return results;
 }
 
-const fmt = (value: number, digits = 1): string => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (value: number, digits = 1): string =>
+  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const int = (value: number): string => Math.round(value).toLocaleString('en-US');
 const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 

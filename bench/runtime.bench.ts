@@ -313,7 +313,10 @@ function gridLateness(firings: readonly number[], intervalMs: number): LatenessR
  * Runs Thunderline ticks (1 000 active domains) and a plain `setInterval` side by side on the real
  * clock: `seconds` idle, then `seconds` with a busy event loop (5 ms of work every 7 ms).
  */
-async function measureLateness(seconds: number, intervalMs: number): Promise<Record<'idle' | 'busy', { thunderline: LatenessResult; setInterval: LatenessResult }>> {
+async function measureLateness(
+  seconds: number,
+  intervalMs: number,
+): Promise<Record<'idle' | 'busy', { thunderline: LatenessResult; setInterval: LatenessResult }>> {
   const domains = Array.from({ length: 1000 }, (_, index) => defineDomain({ name: `d${index}` }));
   const runtime = await startRuntime({ domains, tickInterval: intervalMs, database: ':memory:' });
   const result = {} as Record<'idle' | 'busy', { thunderline: LatenessResult; setInterval: LatenessResult }>;
@@ -366,7 +369,8 @@ async function measureLateness(seconds: number, intervalMs: number): Promise<Rec
 
 // --- The run ---------------------------------------------------------------------------------
 
-const fmt = (value: number, digits = 1): string => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (value: number, digits = 1): string =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const kb = (bytes: number): string => fmt(bytes / 1024, 2);
 const rate = (value: number): string => Math.round(value).toLocaleString('en-US');
 const mark = (ok: boolean): string => (ok ? 'met' : '**missed**');
@@ -401,7 +405,9 @@ export async function run(options: RuntimeBenchOptions = {}): Promise<string> {
       ours.push(await measureThunderline(size, steadyTicks));
       raw.push(await measureRawDomains(size, steadyTicks));
       fanOut.push(await measureRawFanOut(size, steadyTicks));
-      log(`N=${size} rep ${rep + 1}/${repetitions}: first tick ${fmt(ours.at(-1)?.firstTickMs ?? 0)} ms (raw ${fmt(raw.at(-1)?.firstTickMs ?? 0)}), steady ${fmt(ours.at(-1)?.steadyTickMs ?? 0, 2)} ms (nact ${fmt(fanOut.at(-1) ?? 0, 2)})`);
+      log(
+        `N=${size} rep ${rep + 1}/${repetitions}: first tick ${fmt(ours.at(-1)?.firstTickMs ?? 0)} ms (raw ${fmt(raw.at(-1)?.firstTickMs ?? 0)}), steady ${fmt(ours.at(-1)?.steadyTickMs ?? 0, 2)} ms (nact ${fmt(fanOut.at(-1) ?? 0, 2)})`,
+      );
     }
     const pick = <T>(samples: T[], key: keyof T): number => median(samples.map((sample) => sample[key] as number));
     const o: TickSample = {
@@ -458,18 +464,37 @@ export async function run(options: RuntimeBenchOptions = {}): Promise<string> {
   const p100 = persistence.get(100);
   const targets: string[] = [];
   if (at10k) {
-    targets.push(`| steady tick, 10 000 active | ≤ 20 ms | ${fmt(at10k.ours.steadyTickMs, 2)} ms | ${mark(at10k.ours.steadyTickMs <= 20)} |`);
-    targets.push(`| steady tick vs raw nact fan-out, 10 000 | ≤ 1.5× | ${fmt(at10k.ours.steadyTickMs / at10k.fanOut, 2)}× | ${mark(at10k.ours.steadyTickMs / at10k.fanOut <= 1.5)} |`);
-    targets.push(`| first tick activating 10 000 waiting | ≤ 400 ms | ${fmt(at10k.ours.firstTickMs)} ms | ${mark(at10k.ours.firstTickMs <= 400)} |`);
-    targets.push(`| heap per domain (active), 10 000 | ≤ 6 KB | ${kb(at10k.ours.heapActiveBytes)} KB | ${mark(at10k.ours.heapActiveBytes <= 6 * 1024)} |`);
-    targets.push(`| start per domain, 10 000 | ≤ 80 µs | ${fmt(at10k.ours.startUsPerDomain)} µs | ${mark(at10k.ours.startUsPerDomain <= 80)} |`);
+    targets.push(
+      `| steady tick, 10 000 active | ≤ 20 ms | ${fmt(at10k.ours.steadyTickMs, 2)} ms | ${mark(at10k.ours.steadyTickMs <= 20)} |`,
+    );
+    targets.push(
+      `| steady tick vs raw nact fan-out, 10 000 | ≤ 1.5× | ${fmt(at10k.ours.steadyTickMs / at10k.fanOut, 2)}× | ${mark(at10k.ours.steadyTickMs / at10k.fanOut <= 1.5)} |`,
+    );
+    targets.push(
+      `| first tick activating 10 000 waiting | ≤ 400 ms | ${fmt(at10k.ours.firstTickMs)} ms | ${mark(at10k.ours.firstTickMs <= 400)} |`,
+    );
+    targets.push(
+      `| heap per domain (active), 10 000 | ≤ 6 KB | ${kb(at10k.ours.heapActiveBytes)} KB | ${mark(at10k.ours.heapActiveBytes <= 6 * 1024)} |`,
+    );
+    targets.push(
+      `| start per domain, 10 000 | ≤ 80 µs | ${fmt(at10k.ours.startUsPerDomain)} µs | ${mark(at10k.ours.startUsPerDomain <= 80)} |`,
+    );
   }
-  if (at100k) targets.push(`| steady tick, 100 000 active | ≤ 500 ms | ${fmt(at100k.ours.steadyTickMs)} ms | ${mark(at100k.ours.steadyTickMs <= 500)} |`);
+  if (at100k)
+    targets.push(
+      `| steady tick, 100 000 active | ≤ 500 ms | ${fmt(at100k.ours.steadyTickMs)} ms | ${mark(at100k.ours.steadyTickMs <= 500)} |`,
+    );
   if (p100) {
-    targets.push(`| registry persistence (batches of 100) | ≥ 100 000 rows/s | ${rate(p100.registry)} rows/s | ${mark(p100.registry >= 100_000)} |`);
-    targets.push(`| registry vs raw prepared INSERT | ≥ 0.5× | ${fmt(p100.registry / p100.insert, 2)}× | ${mark(p100.registry / p100.insert >= 0.5)} |`);
+    targets.push(
+      `| registry persistence (batches of 100) | ≥ 100 000 rows/s | ${rate(p100.registry)} rows/s | ${mark(p100.registry >= 100_000)} |`,
+    );
+    targets.push(
+      `| registry vs raw prepared INSERT | ≥ 0.5× | ${fmt(p100.registry / p100.insert, 2)}× | ${mark(p100.registry / p100.insert >= 0.5)} |`,
+    );
   }
-  targets.push(`| tick lateness p99, idle | ≤ 2 ms | ${fmt(lateness.idle.thunderline.p99, 2)} ms | ${mark(lateness.idle.thunderline.p99 <= 2)} |`);
+  targets.push(
+    `| tick lateness p99, idle | ≤ 2 ms | ${fmt(lateness.idle.thunderline.p99, 2)} ms | ${mark(lateness.idle.thunderline.p99 <= 2)} |`,
+  );
   targets.push(
     `| drift over the run (idle / busy) | none | ${fmt(lateness.idle.thunderline.driftMs, 2)} / ${fmt(lateness.busy.thunderline.driftMs, 2)} ms (setInterval ${fmt(lateness.idle.setInterval.driftMs, 2)} / ${fmt(lateness.busy.setInterval.driftMs, 2)} ms) | ${mark(Math.abs(lateness.busy.thunderline.driftMs) <= lateness.busy.thunderline.p99 + 1)} |`,
   );

@@ -232,7 +232,9 @@ export async function run(options: ServerBenchOptions = {}): Promise<string> {
   const rows = [
     ['| measurement | result | target |', '| --- | --- | --- |'],
     [`| plain loop, one send per event per client (${clients} clients) | ${fmt(plain)} deliveries/s | baseline |`],
-    [`| coalesced frames (${clients} clients) | ${fmt(coalesced)} deliveries/s (${fmt(coalesced / plain, 1)}× plain) | ≥ 1,000,000/s and ≥ 10× plain |`],
+    [
+      `| coalesced frames (${clients} clients) | ${fmt(coalesced)} deliveries/s (${fmt(coalesced / plain, 1)}× plain) | ≥ 1,000,000/s and ≥ 10× plain |`,
+    ],
     [
       `| publish-to-receipt at 1,000 events/s, ${clients} clients (${fmt(lat.samples)} receipts) | p50 ${fmt(lat.p50, 1)} ms, p99 ${fmt(lat.p99, 1)} ms, max ${fmt(lat.max, 1)} ms | p99 ≤ 20 ms |`,
     ],

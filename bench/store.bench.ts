@@ -187,8 +187,6 @@ export function toMarkdown(rows: readonly StoreBenchRow[]): string {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const repetitions = 5;
   const rows = await run({ repetitions });
-  console.log(
-    `store write path, WAL + synchronous=NORMAL on a tmp file, median of ${repetitions}, node ${process.version}\n`,
-  );
+  console.log(`store write path, WAL + synchronous=NORMAL on a tmp file, median of ${repetitions}, node ${process.version}\n`);
   console.log(toMarkdown(rows));
 }

@@ -102,7 +102,10 @@ export async function main(options: SupervisionTreeOptions = {}): Promise<Superv
   const app = await startSupervisor(system, {
     name: 'app',
     strategy: 'one_for_one',
-    children: [counterSpec('metrics'), supervisorSpec('jobs', { strategy: 'rest_for_one', children: [counterSpec('queue'), counterSpec('runner')] })],
+    children: [
+      counterSpec('metrics'),
+      supervisorSpec('jobs', { strategy: 'rest_for_one', children: [counterSpec('queue'), counterSpec('runner')] }),
+    ],
   });
   try {
     const child = (sup: SupervisorRef, id: string) => sup.whichChildren().find((row) => row.id === id)?.ref;

@@ -78,13 +78,7 @@ export interface CustomEvent {
 }
 
 /** Every event the runtime publishes. */
-export type ThunderlineEvent =
-  | TickEvent
-  | DomainEvent
-  | SupervisorEvent
-  | DeadLetterEvent
-  | SubscriberFailedEvent
-  | CustomEvent;
+export type ThunderlineEvent = TickEvent | DomainEvent | SupervisorEvent | DeadLetterEvent | SubscriberFailedEvent | CustomEvent;
 
 /** The pubsub topic that carries the tick. */
 export const TICK_TOPIC = 'system:domain_tick';

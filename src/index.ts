@@ -13,16 +13,16 @@
 import { randomUUID } from 'node:crypto';
 import { DomainRegistryTable } from '../actors/domain-registry.ts';
 import { TickCounter } from '../actors/tick-generator.ts';
+import { type ApplicationTreeInput, startApplicationTree as wireRuntime } from '../supervisors/application.ts';
 import { type ActorSystem, createActorSystem } from './actor/actor-system.ts';
-import type { RegistryView } from './runtime/registry-view.ts';
-import type { RegistryStore } from './store/registry-store.ts';
-import type { SupervisorRef } from './supervisor/supervisor-ref.ts';
 import { type DomainDeps, TickBus } from './domain/index.ts';
 import { type RuntimeOptions, validateRuntimeOptions } from './runtime/options.ts';
+import type { RegistryView } from './runtime/registry-view.ts';
 import { Runtime } from './runtime/runtime.ts';
-import { type ApplicationTreeInput, startApplicationTree as wireRuntime } from '../supervisors/application.ts';
-import { openStore } from './store/open-store.ts';
 import { resolveServerConfig, serverChild } from './server/index.ts';
+import { openStore } from './store/open-store.ts';
+import type { RegistryStore } from './store/registry-store.ts';
+import type { SupervisorRef } from './supervisor/supervisor-ref.ts';
 import { VERSION } from './version.ts';
 
 export * from './actor/index.ts';
@@ -31,12 +31,12 @@ export * from './domain/index.ts';
 export { type ErrorCode, formatReason, hasCode, ThunderlineError } from './errors.ts';
 export * from './events.ts';
 export { ALL_TOPICS, type Listener, PubSub } from './pubsub/index.ts';
-export type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from './runtime/registry-view.ts';
 export { RUNTIME_DEFAULTS, type RuntimeOptions, type ServerOptions, validateRuntimeOptions } from './runtime/options.ts';
+export type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from './runtime/registry-view.ts';
 export { Runtime, type RuntimeExit } from './runtime/runtime.ts';
+export type { EventServerOptions, HelloFrame, SequencedEvent, ServerFrame } from './server/index.ts';
 export type { DomainRow, DomainStatusName, HistoryEvent, HistoryRow, RunRow } from './store/index.ts';
 export * from './supervisor/index.ts';
-export type { EventServerOptions, HelloFrame, SequencedEvent, ServerFrame } from './server/index.ts';
 export { emitTelemetry, telemetryChannel } from './telemetry/index.ts';
 export { VERSION } from './version.ts';
 
@@ -53,7 +53,9 @@ export function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
 /** What a composition root (the CLI's Thunderline tree) adds around the embedding tree. */
 export interface RuntimeExtras {
   /** Builds the infrastructure and web children once the system, registry and deps exist. */
-  infrastructure?: (context: InfrastructureContext) => Pick<ApplicationTreeInput, 'earlyInfrastructure' | 'lateInfrastructure' | 'web' | 'beforeClose'>;
+  infrastructure?: (
+    context: InfrastructureContext,
+  ) => Pick<ApplicationTreeInput, 'earlyInfrastructure' | 'lateInfrastructure' | 'web' | 'beforeClose'>;
   /** Consulted before each domain activates; see `DomainDeps.activationPolicy`. Default: allow all. */
   activationPolicy?: (domain: string, tick: number) => boolean;
 }
@@ -96,7 +98,16 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     let root: SupervisorRef | undefined;
     const infrastructure = extras.infrastructure?.({ system, registry: table, store, runId, deps, root: () => root }) ?? {};
     const web = serverConfig
-      ? serverChild({ config: serverConfig, system, registry: table, store, runId, version: VERSION, tickInterval: config.tickInterval, tree: () => root?.tree() ?? null })
+      ? serverChild({
+          config: serverConfig,
+          system,
+          registry: table,
+          store,
+          runId,
+          version: VERSION,
+          tickInterval: config.tickInterval,
+          tree: () => root?.tree() ?? null,
+        })
       : undefined;
     const parts = await wireRuntime({
       ...infrastructure,

@@ -19,7 +19,7 @@ import { ThunderlineError } from '../src/errors.ts';
 import type { RuntimeParts } from '../src/runtime/runtime.ts';
 import type { RegistryStore } from '../src/store/registry-store.ts';
 import type { AnyActorRef, ChildSpec } from '../src/supervisor/spec.ts';
-import { startSupervisor, SupervisorRef } from '../src/supervisor/supervisor-ref.ts';
+import { SupervisorRef, startSupervisor } from '../src/supervisor/supervisor-ref.ts';
 import { DOMAINS_SUPERVISOR, type DomainsTreeOptions, domainsTree } from './domains.ts';
 import { tickSystemTree } from './tick-system.ts';
 
@@ -71,7 +71,12 @@ export function findChild(root: SupervisorRef, ids: readonly string[]): AnyActor
 
 /** Starts the application tree and returns what the `Runtime` needs. */
 export async function startApplicationTree(input: ApplicationTreeInput): Promise<RuntimeParts> {
-  const root = await startSupervisor(input.system, { name: APPLICATION_SUPERVISOR, strategy: 'one_for_one', maxRestarts: 0, children: applicationTree(input) });
+  const root = await startSupervisor(input.system, {
+    name: APPLICATION_SUPERVISOR,
+    strategy: 'one_for_one',
+    maxRestarts: 0,
+    children: applicationTree(input),
+  });
   const running = <M extends { type: string }>(ids: string[]): ActorRef<M> => {
     const ref = findChild(root, ids);
     if (!ref) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', `${ids.join('/')} is not running (restarting or stopped)`);

@@ -9,8 +9,9 @@
  * const runtime = await startThunderline({ tickInterval: 1000, database: './thunderline.db' }, { disable: ['cerebros'] });
  * await runtime.stopped;
  */
-import { type AutomatonOptions, type ThunderboltDomain, thunderboltDomain } from '../actors/thunderbolt/index.ts';
+
 import { type CerebrosDomain, type CerebrosOptions, cerebrosDomain } from '../actors/cerebros/index.ts';
+import { type AutomatonOptions, type ThunderboltDomain, thunderboltDomain } from '../actors/thunderbolt/index.ts';
 import { type ActivationPolicyOptions, type ThundercrownDomain, thundercrownDomain } from '../actors/thundercrown/index.ts';
 import { type EventBufferOptions, type ThunderflowDomain, thunderflowDomain } from '../actors/thunderflow/index.ts';
 import { type HealthMonitorOptions, type ThundergateDomain, thundergateDomain } from '../actors/thundergate/index.ts';
@@ -53,10 +54,14 @@ export const LATE_INFRASTRUCTURE_SUPERVISOR = 'infrastructure_late';
  * @throws ThunderlineError `ERR_INVALID_OPTION`, e.g. `--disable: unknown domain "x"; known domains: thunderbolt, ...`
  */
 export function validateDisable(values: readonly string[]): ThunderlineDomainName[] {
-  if (!Array.isArray(values)) throw new ThunderlineError('ERR_INVALID_OPTION', `--disable must be a list of domain names, got ${describeValue(values)}`);
+  if (!Array.isArray(values))
+    throw new ThunderlineError('ERR_INVALID_OPTION', `--disable must be a list of domain names, got ${describeValue(values)}`);
   for (const value of values) {
     if (!(THUNDERLINE_DOMAINS as readonly string[]).includes(value)) {
-      throw new ThunderlineError('ERR_INVALID_OPTION', `--disable: unknown domain ${JSON.stringify(value)}; known domains: ${THUNDERLINE_DOMAINS.join(', ')}`);
+      throw new ThunderlineError(
+        'ERR_INVALID_OPTION',
+        `--disable: unknown domain ${JSON.stringify(value)}; known domains: ${THUNDERLINE_DOMAINS.join(', ')}`,
+      );
     }
   }
   return values as ThunderlineDomainName[];
@@ -136,7 +141,8 @@ export function thunderlineTree(options: ThunderlineTreeOptions = {}): Thunderli
   if (on('thunderlink')) handles.thunderlink = thunderlinkDomain(options.thunderlink);
   if (on('thundervine')) handles.thundervine = thundervineDomain(options.thundervine);
   if (on('thundergate')) handles.thundergate = thundergateDomain({ ...options.thundergate, registry });
-  const present = (defs: Array<DomainDefinition | undefined>): DomainDefinition[] => defs.filter((def): def is DomainDefinition => def !== undefined);
+  const present = (defs: Array<DomainDefinition | undefined>): DomainDefinition[] =>
+    defs.filter((def): def is DomainDefinition => def !== undefined);
   const tree: ThunderlineTree = {
     domains: present([handles.thunderbolt, handles.cerebros, handles.thunderprism, handles.thundercrown, handles.thundergrid]),
     earlyInfrastructure: present([handles.thunderflow, handles.thunderlink, handles.thundervine]),
@@ -149,7 +155,9 @@ export function thunderlineTree(options: ThunderlineTreeOptions = {}): Thunderli
           bound.view = runtimeRegistry;
           handles.thundercrown?.policy.bind(system.pubsub, () => system.isoNow());
           const slot = (id: string, defs: DomainDefinition[]): ChildSpec[] =>
-            defs.length === 0 ? [] : [supervisorSpec(id, { strategy: 'one_for_one', children: defs.map((def) => domainChildSpec(def, deps)) })];
+            defs.length === 0
+              ? []
+              : [supervisorSpec(id, { strategy: 'one_for_one', children: defs.map((def) => domainChildSpec(def, deps)) })];
           return {
             earlyInfrastructure: slot(EARLY_INFRASTRUCTURE_SUPERVISOR, tree.earlyInfrastructure),
             lateInfrastructure: slot(LATE_INFRASTRUCTURE_SUPERVISOR, tree.lateInfrastructure),
@@ -174,7 +182,10 @@ export function bootThunderline(options: Omit<RuntimeOptions, 'domains'>, tree: 
  * @param treeOptions `disable` (default none) and per-domain options; `database` defaults to `options.database`
  * @throws ThunderlineError `ERR_INVALID_OPTION` for an unknown domain in `disable`, and whatever `bootRuntime` throws
  */
-export async function startThunderline(options: Omit<RuntimeOptions, 'domains'> = {}, treeOptions: ThunderlineTreeOptions = {}): Promise<Runtime> {
+export async function startThunderline(
+  options: Omit<RuntimeOptions, 'domains'> = {},
+  treeOptions: ThunderlineTreeOptions = {},
+): Promise<Runtime> {
   const tree = thunderlineTree({ database: options.database ?? RUNTIME_DEFAULTS.database, ...treeOptions });
   return bootThunderline(options, tree);
 }

@@ -2,14 +2,26 @@
 // The test command: type check, then every uvu suite under tsx, then one closing line
 // "N passed, N failed, N skipped" that CI reads. Exits non-zero on a failure or on zero tests.
 import { spawn, spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const pattern = process.argv[2] ?? '\\.test\\.ts$';
 const dir = process.argv[3] ?? 'test';
 
 if (!process.env.THUNDERLINE_SKIP_TYPECHECK) {
+  // Lint and format check (biome.json): a formatting slip fails here, not in review.
+  const biome = spawnSync(process.execPath, [path.join(root, 'node_modules/@biomejs/biome/bin/biome'), 'check', '.'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (biome.status !== 0) {
+    console.log('lint failed (run: npx biome check --write .)');
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  }
+  console.log('lint: ok');
+
   const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json', '--noEmit'], {
     cwd: root,
     stdio: 'inherit',

@@ -94,7 +94,16 @@ export function openCerebrosStore(path: string): CerebrosStore {
   const selectTrials = db.prepare<[], TrialRecord>('SELECT * FROM cerebros_trials ORDER BY id');
   const selectRunTrials = db.prepare<[string], TrialRecord>('SELECT * FROM cerebros_trials WHERE run_id = ? ORDER BY id');
   const writeTrial = db.transaction((trial: CerebrosTrialRow) => {
-    insertTrial.run(trial.runId, trial.trialNo, trial.source, trial.tick, JSON.stringify(trial.params), trial.score, trial.improved ? 1 : 0, trial.createdAt);
+    insertTrial.run(
+      trial.runId,
+      trial.trialNo,
+      trial.source,
+      trial.tick,
+      JSON.stringify(trial.params),
+      trial.score,
+      trial.improved ? 1 : 0,
+      trial.createdAt,
+    );
     if (trial.improved) setBest.run(trial.trialNo, trial.score, trial.runId);
   });
   const toTrial = (row: TrialRecord): CerebrosTrialRow => ({

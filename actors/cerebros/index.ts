@@ -1,21 +1,7 @@
-/**
- * Cerebros, the neural-architecture-search domain (seed §1.4), extracted from thunderbolt and
- * behind the `cerebros` feature flag: a trial runner doing random search on a synthetic
- * objective, its runs and trials in its own tables. Other domains reach it only by events
- * (`custom:cerebros.trial_requested` in, `custom:cerebros.trial_completed` out).
- *
- * @example
- * const cerebros = cerebrosDomain({ database: ':memory:', trialEvery: 3, seed: 7 });
- * const runtime = await startRuntime({ domains: [cerebros], tickInterval: 'manual', database: ':memory:' });
- * for (let i = 0; i < 4; i += 1) await runtime.tick();
- * (await cerebros.trials()).length; // 1
- */
-import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
-import { ThunderlineError } from '../../src/errors.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { type CerebrosStore, type CerebrosTrialRow, openCerebrosStore } from './cerebros-store.ts';
 import { type CerebrosSummary, spawnTrialRunner, type TrialRunnerMsg } from './trial-runner.ts';
-import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { type CerebrosRunRow, type CerebrosStore, type CerebrosTrialRow, openCerebrosStore } from './cerebros-store.ts';
 export { SEARCH_SPACE, type TrialParams } from './search-space.ts';

@@ -72,7 +72,16 @@ function runTrial(state: TrialRunnerState, source: string, requestedBy: string |
   const score = scoreParams(params, state.random);
   const trialNo = state.trials + 1;
   const improved = state.best === undefined || score > state.best.score;
-  const row: CerebrosTrialRow = { runId: state.runId, trialNo, source, tick: state.lastTick, params: { ...params }, score, improved, createdAt: system.clock.wallNow() };
+  const row: CerebrosTrialRow = {
+    runId: state.runId,
+    trialNo,
+    source,
+    tick: state.lastTick,
+    params: { ...params },
+    score,
+    improved,
+    createdAt: system.clock.wallNow(),
+  };
   state.store.insertTrial(row);
   state.trials = trialNo;
   if (improved) state.best = { trialNo, score, params };
@@ -101,7 +110,13 @@ function trialRunnerBehaviour(options: TrialRunnerOptions): Behaviour<TrialRunne
       ctx.self.onExit(() => store.close());
       const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
       const runId = randomUUID();
-      store.insertRun({ runId, runtimeRunId: options.runtimeRunId, startedAt: ctx.system.clock.wallNow(), seed, searchSpace: SEARCH_SPACE });
+      store.insertRun({
+        runId,
+        runtimeRunId: options.runtimeRunId,
+        startedAt: ctx.system.clock.wallNow(),
+        seed,
+        searchSpace: SEARCH_SPACE,
+      });
       const offTick = ctx.system.pubsub.subscribe(TICK_TOPIC, (event) => {
         if (event.type === 'tick') ctx.self.cast({ type: 'tick', tick: event.tick });
       });
@@ -113,7 +128,17 @@ function trialRunnerBehaviour(options: TrialRunnerOptions): Behaviour<TrialRunne
         offTick();
         offRequest();
       });
-      return { store, runId, seed, random: seededRandom(seed), ticksSeen: 0, lastTick: 0, trials: 0, best: undefined, wallNow: () => ctx.system.clock.wallNow() };
+      return {
+        store,
+        runId,
+        seed,
+        random: seededRandom(seed),
+        ticksSeen: 0,
+        lastTick: 0,
+        trials: 0,
+        best: undefined,
+        wallNow: () => ctx.system.clock.wallNow(),
+      };
     },
     handle(state, message, ctx) {
       switch (message.type) {

@@ -10,7 +10,7 @@
  * policy.bind(system.pubsub, () => system.isoNow());
  * policy.decide('thundergrid', 1); // false: recorded, published
  */
-import { topicOf, type ThunderlineEvent } from '../../src/events.ts';
+import { type ThunderlineEvent, topicOf } from '../../src/events.ts';
 import type { PubSub } from '../../src/pubsub/index.ts';
 
 /** The event type of a refusal. */

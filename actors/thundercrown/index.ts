@@ -1,22 +1,7 @@
-/**
- * Thundercrown, governance (seed §1.6, §4): an activation policy every domain consults before
- * it activates, and a ledger of the refusals. The policy must reach the domain actors, so the
- * composition root passes `thundercrown.policy.decide` to `bootRuntime` as `activationPolicy`
- * and binds it to the runtime's pubsub.
- *
- * @example
- * const thundercrown = thundercrownDomain({ allow: ['thundercrown', 'thunderbolt'] });
- * const runtime = await bootRuntime(options, {
- *   activationPolicy: thundercrown.policy.decide,
- *   infrastructure: ({ system }) => (thundercrown.policy.bind(system.pubsub, () => system.isoNow()), {}),
- * });
- */
-import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
-import { ThunderlineError } from '../../src/errors.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { ActivationPolicy, type ActivationPolicyOptions } from './activation-policy.ts';
 import { type LedgerSnapshot, type RefusalLedgerMsg, spawnRefusalLedger } from './refusal-ledger.ts';
-import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { ActivationPolicy, type ActivationPolicyOptions, REFUSED, type Refusal } from './activation-policy.ts';
 export type { LedgerSnapshot } from './refusal-ledger.ts';
@@ -31,7 +16,9 @@ export interface ThundercrownDomain extends DomainDefinition {
 /** Defines the thundercrown domain; the default policy allows every domain. */
 export function thundercrownDomain(options: ActivationPolicyOptions = {}): ThundercrownDomain {
   const policy = new ActivationPolicy(options);
-  const ledger = trackedChild<RefusalLedgerMsg>('thundercrown', 'refusal_ledger', 'the refusal ledger', ({ system }) => spawnRefusalLedger(system, policy));
+  const ledger = trackedChild<RefusalLedgerMsg>('thundercrown', 'refusal_ledger', 'the refusal ledger', ({ system }) =>
+    spawnRefusalLedger(system, policy),
+  );
   const definition = defineDomain({ name: 'thundercrown', children: [ledger.spec] });
   return {
     ...definition,

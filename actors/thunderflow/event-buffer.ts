@@ -74,7 +74,12 @@ function eventBufferBehaviour(options: EventBufferOptions): Behaviour<EventBuffe
         case 'record': {
           const own = (message.event as { correlationId?: unknown }).correlationId;
           state.lastSeq += 1;
-          const entry = { seq: state.lastSeq, correlationId: typeof own === 'string' ? own : randomUUID(), topic: message.topic, event: message.event };
+          const entry = {
+            seq: state.lastSeq,
+            correlationId: typeof own === 'string' ? own : randomUUID(),
+            topic: message.topic,
+            event: message.event,
+          };
           if (state.ring.length < state.capacity) state.ring.push(entry);
           else {
             state.ring[state.start] = entry;
@@ -91,7 +96,12 @@ function eventBufferBehaviour(options: EventBufferOptions): Behaviour<EventBuffe
           ctx.reply(ordered(state).filter((entry) => entry.seq > message.seq));
           return state;
         case 'stats':
-          ctx.reply({ capacity: state.capacity, size: state.ring.length, lastSeq: state.lastSeq, dropped: state.lastSeq - state.ring.length } satisfies EventBufferStats);
+          ctx.reply({
+            capacity: state.capacity,
+            size: state.ring.length,
+            lastSeq: state.lastSeq,
+            dropped: state.lastSeq - state.ring.length,
+          } satisfies EventBufferStats);
           return state;
         default: {
           const unreachable: never = message;

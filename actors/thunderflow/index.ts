@@ -10,9 +10,15 @@
  */
 import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
-import { describeValue, ThunderlineError } from '../../src/errors.ts';
-import { type BufferedEvent, type EventBufferMsg, type EventBufferOptions, type EventBufferStats, spawnEventBuffer } from './event-buffer.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
+import { describeValue, ThunderlineError } from '../../src/errors.ts';
+import {
+  type BufferedEvent,
+  type EventBufferMsg,
+  type EventBufferOptions,
+  type EventBufferStats,
+  spawnEventBuffer,
+} from './event-buffer.ts';
 
 export type { BufferedEvent, EventBufferOptions, EventBufferStats } from './event-buffer.ts';
 
@@ -32,9 +38,14 @@ export interface ThunderflowDomain extends DomainDefinition {
  */
 export function thunderflowDomain(options: EventBufferOptions = {}): ThunderflowDomain {
   if (options.capacity !== undefined && !(Number.isInteger(options.capacity) && options.capacity >= 1)) {
-    throw new ThunderlineError('ERR_INVALID_OPTION', `thunderflow: capacity must be an integer >= 1, got ${describeValue(options.capacity)}`);
+    throw new ThunderlineError(
+      'ERR_INVALID_OPTION',
+      `thunderflow: capacity must be an integer >= 1, got ${describeValue(options.capacity)}`,
+    );
   }
-  const buffer = trackedChild<EventBufferMsg>('thunderflow', 'event_buffer', 'the event buffer', ({ system }) => spawnEventBuffer(system, options));
+  const buffer = trackedChild<EventBufferMsg>('thunderflow', 'event_buffer', 'the event buffer', ({ system }) =>
+    spawnEventBuffer(system, options),
+  );
   const definition = defineDomain({ name: 'thunderflow', children: [buffer.spec] });
   const running = (): ActorRef<EventBufferMsg> => buffer.running();
   return {

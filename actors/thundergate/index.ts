@@ -1,17 +1,6 @@
-/**
- * Thundergate, security and monitoring (seed §1.6, §10 late infrastructure): its health
- * monitor reports `ok` or `degraded` each tick from the registry.
- *
- * @example
- * const thundergate = thundergateDomain({ registry, stuckAfterTicks: 3 });
- * // ... after a few ticks:
- * (await thundergate.health()).status; // 'ok'
- */
-import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
-import { ThunderlineError } from '../../src/errors.ts';
-import { type HealthMonitorMsg, type HealthMonitorOptions, type HealthReport, spawnHealthMonitor } from './health-monitor.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
+import { type HealthMonitorMsg, type HealthMonitorOptions, type HealthReport, spawnHealthMonitor } from './health-monitor.ts';
 
 export { evaluateHealth, HEALTH, type HealthMonitorOptions, type HealthReport, type HealthStatus } from './health-monitor.ts';
 
@@ -27,7 +16,9 @@ export interface ThundergateDomain extends DomainDefinition {
  *   `lateThresholdMs` (250), `crashLoop` (3 crashes in 10 ticks)
  */
 export function thundergateDomain(options: HealthMonitorOptions): ThundergateDomain {
-  const monitor = trackedChild<HealthMonitorMsg>('thundergate', 'health_monitor', 'the health monitor', ({ system }) => spawnHealthMonitor(system, options));
+  const monitor = trackedChild<HealthMonitorMsg>('thundergate', 'health_monitor', 'the health monitor', ({ system }) =>
+    spawnHealthMonitor(system, options),
+  );
   const definition = defineDomain({ name: 'thundergate', children: [monitor.spec] });
   return {
     ...definition,

@@ -1,17 +1,7 @@
-/**
- * Thundergrid, spatial and zones (seed §1.6, §4): its zone map assigns every domain a zone and
- * reports each zone's occupancy from the registry.
- *
- * @example
- * const thundergrid = thundergridDomain({ registry, zones: 4 });
- * // ... once active:
- * await thundergrid.occupancy(); // [{ zone: 0, domains: ['cerebros', ...], active: 2 }, ...]
- */
-import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { describeValue, ThunderlineError } from '../../src/errors.ts';
 import { spawnZoneMap, type ZoneMapMsg, type ZoneMapOptions, type ZoneOccupancy } from './zone-map.ts';
-import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { computeOccupancy, OCCUPANCY, type ZoneMapOptions, type ZoneOccupancy, zoneOf } from './zone-map.ts';
 

@@ -88,7 +88,13 @@ function trailBehaviour(): Behaviour<TrailState, DecisionTrailMsg, undefined> {
           state.nodes.push(node);
           if (improved) {
             const previous = state.best.get(node.runId);
-            if (previous) state.edges.push({ from: previous.id, to: node.id, kind: 'improved_on', delta: Math.round((node.score - previous.score) * 1e6) / 1e6 });
+            if (previous)
+              state.edges.push({
+                from: previous.id,
+                to: node.id,
+                kind: 'improved_on',
+                delta: Math.round((node.score - previous.score) * 1e6) / 1e6,
+              });
             state.best.set(node.runId, node);
           }
           return state;

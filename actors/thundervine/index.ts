@@ -1,18 +1,7 @@
-/**
- * Thundervine, workflows (seed §1.1, DAG management moved out of Thunderblock; §10 early
- * infrastructure): its runner executes a DAG of steps, exactly one ready step per tick.
- *
- * @example
- * const thundervine = thundervineDomain(); // fetch → parse → [index, summarize] → publish
- * // ... after activation and 5 more ticks:
- * (await thundervine.snapshot()).completed.map((s) => s.step); // ['fetch', 'parse', 'index', 'summarize', 'publish']
- */
-import type { ActorRef } from '../../src/actor/actor-ref.ts';
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
-import { ThunderlineError } from '../../src/errors.ts';
+import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { DEFAULT_WORKFLOW, validateWorkflow, type Workflow } from './workflow.ts';
 import { spawnWorkflowRunner, type WorkflowRunnerMsg, type WorkflowSnapshot } from './workflow-runner.ts';
-import { trackedChild } from '../../src/domain/tracked-child.ts';
 
 export { DEFAULT_WORKFLOW, nextReadyStep, validateWorkflow, type Workflow, type WorkflowStep } from './workflow.ts';
 export { type CompletedStep, STEP_COMPLETED, WORKFLOW_COMPLETED, type WorkflowSnapshot } from './workflow-runner.ts';

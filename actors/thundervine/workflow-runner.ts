@@ -79,11 +79,24 @@ function runnerBehaviour(options: WorkflowRunnerOptions): Behaviour<RunnerState,
           // validateWorkflow guarantees a ready step while any is left.
           if (step === undefined) return state;
           state.completed.push({ step, tick: message.tick });
-          const event = { type: STEP_COMPLETED, time: ctx.system.isoNow(), workflow: workflow.name, run: state.run, step, tick: message.tick } as const;
+          const event = {
+            type: STEP_COMPLETED,
+            time: ctx.system.isoNow(),
+            workflow: workflow.name,
+            run: state.run,
+            step,
+            tick: message.tick,
+          } as const;
           ctx.system.pubsub.publish(topicOf(event), event);
           if (state.completed.length === workflow.steps.length) {
             state.finishedRuns += 1;
-            const finished = { type: WORKFLOW_COMPLETED, time: ctx.system.isoNow(), workflow: workflow.name, run: state.run, tick: message.tick } as const;
+            const finished = {
+              type: WORKFLOW_COMPLETED,
+              time: ctx.system.isoNow(),
+              workflow: workflow.name,
+              run: state.run,
+              tick: message.tick,
+            } as const;
             ctx.system.pubsub.publish(topicOf(finished), finished);
           }
           return state;

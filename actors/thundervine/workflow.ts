@@ -38,7 +38,8 @@ function invalid(path: string, rule: string, got: unknown): ThunderlineError {
 
 /** Checks ids are unique, dependencies exist and there is no cycle; throws `ERR_INVALID_OPTION`. */
 export function validateWorkflow(workflow: Workflow): Workflow {
-  if (!Array.isArray(workflow.steps) || workflow.steps.length === 0) throw invalid('workflow.steps', 'must be a non-empty array', workflow.steps);
+  if (!Array.isArray(workflow.steps) || workflow.steps.length === 0)
+    throw invalid('workflow.steps', 'must be a non-empty array', workflow.steps);
   const ids = new Set<string>();
   workflow.steps.forEach((step, i) => {
     if (typeof step.id !== 'string' || step.id === '') throw invalid(`workflow.steps[${i}].id`, 'must be a non-empty string', step.id);

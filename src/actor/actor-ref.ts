@@ -9,8 +9,8 @@
  * await ref.stop();
  */
 import { dispatch, type Ref, spawn, stop as stopNact } from 'nact';
-import { ThunderlineError, formatReason } from '../errors.ts';
 import type { TimerHandle } from '../clock.ts';
+import { formatReason, ThunderlineError } from '../errors.ts';
 import type { ActorSystem } from './actor-system.ts';
 import type { ActorContext, Behaviour, ExitSignal, Message } from './behaviour.ts';
 
@@ -114,7 +114,10 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M> {
     }
     if (!(timeoutMs > 0)) {
       return Promise.reject(
-        new ThunderlineError('ERR_INVALID_OPTION', `call to actor "${this.id}": timeoutMs must be a number > 0 or Infinity, got ${String(timeoutMs)}`),
+        new ThunderlineError(
+          'ERR_INVALID_OPTION',
+          `call to actor "${this.id}": timeoutMs must be a number > 0 or Infinity, got ${String(timeoutMs)}`,
+        ),
       );
     }
     return new Promise<R>((resolve, reject) => {

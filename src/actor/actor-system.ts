@@ -8,7 +8,7 @@
  * ref.cast({ type: 'add', by: 1 });
  * await system.stop();
  */
-import { start as startNact, stop as stopNact, type Ref } from 'nact';
+import { type Ref, start as startNact, stop as stopNact } from 'nact';
 import { type Clock, systemClock } from '../clock.ts';
 import type { ThunderlineEvent } from '../events.ts';
 import { PubSub } from '../pubsub/index.ts';

@@ -21,7 +21,12 @@ export interface ParsedFlags<T extends FlagSpec> {
 /** Parses `argv` for `command`; unknown flags, missing values and positionals are usage errors. */
 export function parseFlags<T extends FlagSpec>(command: string, argv: string[], options: T): ParsedFlags<T> {
   try {
-    const parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
     return parsed as unknown as ParsedFlags<T>;
   } catch (error) {
     const allowed = Object.keys(options)

@@ -7,8 +7,8 @@
  * thunderline history --db ./thunderline.db --domain thunderbolt --limit 5 --json
  */
 import { existsSync } from 'node:fs';
-import type { RegistryStore } from '../store/registry-store.ts';
 import { openStore } from '../store/open-store.ts';
+import type { RegistryStore } from '../store/registry-store.ts';
 import { parseFlags } from './parse.ts';
 import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
 
@@ -26,7 +26,12 @@ function iso(ms: number | null | undefined): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd());
+  return rows.map((row) =>
+    row
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 /** Help text of `status`. */

@@ -10,8 +10,8 @@
 import { isIP } from 'node:net';
 import { startThunderline, THUNDERLINE_DOMAINS, validateDisable } from '../../supervisors/thunderline.ts';
 import type { ThunderlineEvent } from '../events.ts';
-import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
 import type { ServerOptions } from '../runtime/options.ts';
+import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
 import { parseFlags } from './parse.ts';
 import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
 
@@ -66,7 +66,8 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
   const maxTicks = parseIntegerFlag('--max-ticks', values['max-ticks'], 1);
   const port = parseIntegerFlag('--port', values.port, 0, 65_535) ?? 4100;
   const host = values.host ?? '127.0.0.1';
-  if (host !== 'localhost' && isIP(host) === 0) throw usageError(`--host must be an IP address or "localhost", got ${JSON.stringify(host)}`);
+  if (host !== 'localhost' && isIP(host) === 0)
+    throw usageError(`--host must be an IP address or "localhost", got ${JSON.stringify(host)}`);
   const token = values.token ?? env.THUNDERLINE_TOKEN;
   if (token !== undefined && token.length < 8) throw usageError('--token must be at least 8 characters');
   if (!values['no-server'] && !LOOPBACK.has(host) && token === undefined) {
@@ -79,14 +80,29 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
   validateDisable(disable);
   const server: false | ServerOptions = values['no-server']
     ? false
-    : { host, port, ...(token === undefined ? {} : { token }), ...(values['allow-origin'] ? { allowOrigins: values['allow-origin'] } : {}) };
-  return { tickInterval, database: values.db ?? './thunderline.db', server, activationTimeout, disable, maxTicks, jsonLogs: values['json-logs'] ?? false };
+    : {
+        host,
+        port,
+        ...(token === undefined ? {} : { token }),
+        ...(values['allow-origin'] ? { allowOrigins: values['allow-origin'] } : {}),
+      };
+  return {
+    tickInterval,
+    database: values.db ?? './thunderline.db',
+    server,
+    activationTimeout,
+    disable,
+    maxTicks,
+    jsonLogs: values['json-logs'] ?? false,
+  };
 }
 
 function describe(event: ThunderlineEvent): string | undefined {
   switch (event.type) {
     case 'tick':
-      return event.tick === 1 || event.lateMs > 50 ? `tick ${event.tick} (${event.activeDomains} active, late ${event.lateMs} ms)` : undefined;
+      return event.tick === 1 || event.lateMs > 50
+        ? `tick ${event.tick} (${event.activeDomains} active, late ${event.lateMs} ms)`
+        : undefined;
     case 'domain_waiting':
     case 'domain_activated':
     case 'domain_deactivated':

@@ -131,7 +131,9 @@ class Watcher {
       });
       res.on('end', () => {
         const detail = errorText(body);
-        this.io.err(`thunderline: watch: ${this.url.href} refused the connection: HTTP ${res.statusCode ?? '?'}${detail ? ` (${detail})` : ''}`);
+        this.io.err(
+          `thunderline: watch: ${this.url.href} refused the connection: HTTP ${res.statusCode ?? '?'}${detail ? ` (${detail})` : ''}`,
+        );
         this.end(EXIT.failed);
       });
     });
@@ -142,7 +144,9 @@ class Watcher {
     socket.on('message', (data) => this.receive(String(data)));
     socket.on('error', (error: NodeJS.ErrnoException) => {
       if (this.done || this.connectedOnce) return; // the close handler decides
-      this.io.err(`thunderline: watch: cannot connect to ${this.url.href}: ${error.code ?? error.message} (is "thunderline start" running?)`);
+      this.io.err(
+        `thunderline: watch: cannot connect to ${this.url.href}: ${error.code ?? error.message} (is "thunderline start" running?)`,
+      );
       this.end(EXIT.failed);
     });
     socket.on('close', (code, reason) => {
@@ -189,7 +193,10 @@ class Watcher {
         this.runId = control.runId;
         if (this.lastSeq === undefined) this.lastSeq = control.seq;
         const domains = control.domains.map((domain) => `${domain.name}=${domain.status}`).join(' ');
-        this.notice(control, `-- connected to run ${control.runId} (thunderline ${control.version}), tick ${control.tick}${domains ? `: ${domains}` : ''}`);
+        this.notice(
+          control,
+          `-- connected to run ${control.runId} (thunderline ${control.version}), tick ${control.tick}${domains ? `: ${domains}` : ''}`,
+        );
         return;
       }
       case 'gap':
@@ -199,7 +206,10 @@ class Watcher {
         );
         return;
       case 'dropped':
-        this.notice(control, `-- dropped: ${control.count} events (seq ${control.fromSeq}..${control.toSeq}) were not sent, this viewer was too slow`);
+        this.notice(
+          control,
+          `-- dropped: ${control.count} events (seq ${control.fromSeq}..${control.toSeq}) were not sent, this viewer was too slow`,
+        );
         return;
       case 'error':
         this.notice(control, `-- server error frame: ${control.code}: ${control.message}`);
@@ -248,7 +258,12 @@ export function formatEvent(event: SequencedEvent): string {
     case 'subscriber_failed':
       return `${head} ${event.topic}  reason: ${event.reason}`;
     default: {
-      const { seq: _seq, type: _type, time: _time, ...rest } = event as { seq: number; type: string; time: string } & Record<string, unknown>;
+      const {
+        seq: _seq,
+        type: _type,
+        time: _time,
+        ...rest
+      } = event as { seq: number; type: string; time: string } & Record<string, unknown>;
       const text = JSON.stringify(rest);
       return `${head} ${text.length > 200 ? `${text.slice(0, 197)}...` : text}`;
     }

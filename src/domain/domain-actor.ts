@@ -63,7 +63,8 @@ interface DomainState {
 
 /** Publishes a domain lifecycle event on the runtime pubsub (and telemetry). */
 export function publishDomainEvent(system: ActorSystem, type: DomainEventType, domain: string, tick: number, reason?: string): void {
-  const event = reason === undefined ? { type, domain, tick, time: system.isoNow() } : { type, domain, tick, time: system.isoNow(), reason };
+  const event =
+    reason === undefined ? { type, domain, tick, time: system.isoNow() } : { type, domain, tick, time: system.isoNow(), reason };
   emitTelemetry(type, event);
   system.pubsub.publish(topicOf(event), event);
 }
@@ -138,7 +139,14 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       // XState rethrows unobserved errors in a timer; observing them turns them into a crash.
       machine.subscribe({ error: (error) => ctx.self.cast({ type: 'machine_error', error }) });
       machine.start();
-      const state: DomainState = { system: ctx.system, machine, lastTick: 0, activatedAt: undefined, children: undefined, timeout: undefined };
+      const state: DomainState = {
+        system: ctx.system,
+        machine,
+        lastTick: 0,
+        activatedAt: undefined,
+        children: undefined,
+        timeout: undefined,
+      };
       const unsubscribe = deps.tickBus.subscribe({
         deliver(delivery) {
           delivery.round.join();
@@ -197,13 +205,21 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         }
         case 'activation_timeout':
           if (machineState(state) !== 'waiting') return state;
-          throw new ThunderlineError('ERR_ACTIVATION_TIMEOUT', `domain "${name}": no tick arrived within ${timeoutMs} ms (activationTimeout)`);
+          throw new ThunderlineError(
+            'ERR_ACTIVATION_TIMEOUT',
+            `domain "${name}": no tick arrived within ${timeoutMs} ms (activationTimeout)`,
+          );
         case 'machine_error':
           throw message.error;
         case 'children_exited':
           throw message.reason;
         case 'inspect':
-          ctx.reply({ domain: name, state: machineState(state), lastTick: state.lastTick, activatedAt: state.activatedAt } satisfies DomainSnapshot);
+          ctx.reply({
+            domain: name,
+            state: machineState(state),
+            lastTick: state.lastTick,
+            activatedAt: state.activatedAt,
+          } satisfies DomainSnapshot);
           return state;
         default: {
           const unreachable: never = message;
@@ -225,7 +241,8 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         }
         state.machine.send({ type: 'DEACTIVATED' });
       }
-      if (isCleanExit(reason)) publishDomainEvent(state.system, 'domain_deactivated', name, Math.max(state.lastTick, deps.currentTick()), formatReason(reason));
+      if (isCleanExit(reason))
+        publishDomainEvent(state.system, 'domain_deactivated', name, Math.max(state.lastTick, deps.currentTick()), formatReason(reason));
     },
   };
 }

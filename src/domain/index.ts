@@ -15,5 +15,5 @@ export {
   publishDomainEvent,
 } from './domain-actor.ts';
 export { type DomainMachineContext, type DomainMachineEvent, type DomainMachineState, domainMachine } from './domain-machine.ts';
-export { type TrackedChild, trackedChild } from './tracked-child.ts';
 export { TickBus, type TickReceiver, TickRound } from './tick-bus.ts';
+export { type TrackedChild, trackedChild } from './tracked-child.ts';

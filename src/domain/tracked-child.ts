@@ -43,7 +43,10 @@ export function trackedChild<M extends Message>(
     },
     running() {
       if (!current?.alive) {
-        throw new ThunderlineError('ERR_UNKNOWN_ACTOR', `${domain}: ${description} is not running; the domain is not active yet (or has stopped)`);
+        throw new ThunderlineError(
+          'ERR_UNKNOWN_ACTOR',
+          `${domain}: ${description} is not running; the domain is not active yet (or has stopped)`,
+        );
       }
       return current;
     },

@@ -83,16 +83,24 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
   const seen = new Set<string>();
   domains.forEach((domain, index) => {
     if (typeof domain !== 'object' || domain === null || domain.kind !== 'domain') {
-      throw new ThunderlineError('ERR_INVALID_DOMAIN', `domains[${index}] must be the result of defineDomain(...), got ${describeValue(domain)}`);
+      throw new ThunderlineError(
+        'ERR_INVALID_DOMAIN',
+        `domains[${index}] must be the result of defineDomain(...), got ${describeValue(domain)}`,
+      );
     }
     if (seen.has(domain.name)) {
-      throw new ThunderlineError('ERR_INVALID_DOMAIN', `domains[${index}]: domain name "${domain.name}" is used twice; names must be unique`);
+      throw new ThunderlineError(
+        'ERR_INVALID_DOMAIN',
+        `domains[${index}]: domain name "${domain.name}" is used twice; names must be unique`,
+      );
     }
     seen.add(domain.name);
   });
-  if (server !== false && (typeof server !== 'object' || server === null)) throw invalid('server', 'false or { host, port, token }', server);
+  if (server !== false && (typeof server !== 'object' || server === null))
+    throw invalid('server', 'false or { host, port, token }', server);
   // Checked here, not when the domains supervisor starts, so a bad value creates no file and no run.
-  if (typeof domainRestarts !== 'object' || domainRestarts === null) throw invalid('domainRestarts', 'an object { maxRestarts, maxSeconds }', domainRestarts);
+  if (typeof domainRestarts !== 'object' || domainRestarts === null)
+    throw invalid('domainRestarts', 'an object { maxRestarts, maxSeconds }', domainRestarts);
   const { maxRestarts, maxSeconds } = domainRestarts;
   if (maxRestarts !== undefined && !(Number.isInteger(maxRestarts) && maxRestarts >= 0)) {
     throw invalid('domainRestarts.maxRestarts', 'an integer >= 0', maxRestarts);

@@ -36,7 +36,9 @@ export class AccessPolicy {
 
   /** Sets the bound port, which fixes the server's own origins. */
   bound(port: number): void {
-    const hosts = this.loopback ? ['127.0.0.1', 'localhost', '[::1]'] : [this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host];
+    const hosts = this.loopback
+      ? ['127.0.0.1', 'localhost', '[::1]']
+      : [this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host];
     this.origins = new Set([...hosts.map((host) => `http://${host}:${port}`), ...this.options.allowOrigins]);
   }
 

@@ -207,7 +207,8 @@ export class EventStream {
       client.lastSeq = lastSeq;
       const now = this.deps.clock.now();
       client.stalledSinceMs ??= now;
-      if (now - client.stalledSinceMs >= this.config.stallTimeoutMs) client.ws.close(CLOSE_CODES.tryAgainLater, 'too slow: stayed behind too long');
+      if (now - client.stalledSinceMs >= this.config.stallTimeoutMs)
+        client.ws.close(CLOSE_CODES.tryAgainLater, 'too slow: stayed behind too long');
       return;
     }
     client.stalledSinceMs = undefined;

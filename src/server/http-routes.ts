@@ -150,7 +150,9 @@ export class HttpRoutes {
       try {
         const seen = new Set(history.map(historyKey));
         const oldest = history[history.length - 1]?.occurredAt ?? Number.POSITIVE_INFINITY;
-        const rows = this.deps.store.readHistory(domain === undefined ? { limit, runId: this.deps.runId } : { domain, limit, runId: this.deps.runId });
+        const rows = this.deps.store.readHistory(
+          domain === undefined ? { limit, runId: this.deps.runId } : { domain, limit, runId: this.deps.runId },
+        );
         for (const row of rows) {
           const item = historyEntryOf(row);
           if (item.occurredAt <= oldest && !seen.has(historyKey(item)) && history.length < limit) history.push(item);

@@ -30,7 +30,8 @@ export class ReplayBuffer {
 
   /** @param capacity events kept, default 10000 */
   constructor(readonly capacity = 10_000) {
-    if (!(Number.isInteger(capacity) && capacity >= 1)) throw new RangeError(`ReplayBuffer capacity must be an integer >= 1, got ${capacity}`);
+    if (!(Number.isInteger(capacity) && capacity >= 1))
+      throw new RangeError(`ReplayBuffer capacity must be an integer >= 1, got ${capacity}`);
     this.ring = new Array<BufferedEvent | undefined>(capacity);
   }
 

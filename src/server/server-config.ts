@@ -86,7 +86,8 @@ export function resolveServerConfig(options: EventServerOptions): ServerConfig {
   const host = options.host ?? SERVER_DEFAULTS.host;
   if (typeof host !== 'string' || host.length === 0) throw invalid('host', 'an IP address or host name', host);
   const port = options.port ?? SERVER_DEFAULTS.port;
-  if (!(Number.isInteger(port) && port >= 0 && port <= 65_535)) throw invalid('port', 'an integer from 0 to 65535 (0 picks a free port)', port);
+  if (!(Number.isInteger(port) && port >= 0 && port <= 65_535))
+    throw invalid('port', 'an integer from 0 to 65535 (0 picks a free port)', port);
   const token = options.token;
   if (token !== undefined && (typeof token !== 'string' || token.length === 0)) throw invalid('token', 'a non-empty string', token);
   const allowOrigins = options.allowOrigins ?? [];

@@ -79,18 +79,13 @@ export function readAppliedMigrations(db: Database.Database): KnownMigration[] {
     .get(MIGRATIONS_TABLE);
   if (!table) return [];
   const rows = db
-    .prepare<[], { hash: unknown; created_at: unknown }>(
-      `SELECT hash, created_at FROM "${MIGRATIONS_TABLE}" ORDER BY created_at`,
-    )
+    .prepare<[], { hash: unknown; created_at: unknown }>(`SELECT hash, created_at FROM "${MIGRATIONS_TABLE}" ORDER BY created_at`)
     .all();
   return rows.map((row) => ({ createdAt: Number(row.created_at), hash: String(row.hash) }));
 }
 
 /** The first applied migration that is not one of `known` (same `when` and same SQL), if any. */
-export function findUnknownMigration(
-  applied: readonly KnownMigration[],
-  known: readonly KnownMigration[],
-): KnownMigration | undefined {
+export function findUnknownMigration(applied: readonly KnownMigration[], known: readonly KnownMigration[]): KnownMigration | undefined {
   return applied.find((entry) => !known.some((k) => k.createdAt === entry.createdAt && k.hash === entry.hash));
 }
 

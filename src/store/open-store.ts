@@ -52,10 +52,7 @@ export interface OpenStoreOptions {
 export function openStore(path: string, options: OpenStoreOptions = {}): RegistryStore {
   const readonly = options.readonly ?? false;
   if (typeof path !== 'string' || path === '') {
-    throw new ThunderlineError(
-      'ERR_INVALID_OPTION',
-      `database path must be a file path or ":memory:", got ${describeValue(path)}`,
-    );
+    throw new ThunderlineError('ERR_INVALID_OPTION', `database path must be a file path or ":memory:", got ${describeValue(path)}`);
   }
   const memory = path === MEMORY_PATH;
   if (memory && readonly) {
@@ -68,10 +65,7 @@ export function openStore(path: string, options: OpenStoreOptions = {}): Registr
   if (!memory) {
     const file = inspectDatabaseFile(path, migrations.version);
     if (readonly && !file.exists) {
-      throw new ThunderlineError(
-        'ERR_DB_FAILURE',
-        `no database at ${path}; run \`thunderline start --db ${path}\` first`,
-      );
+      throw new ThunderlineError('ERR_DB_FAILURE', `no database at ${path}; run \`thunderline start --db ${path}\` first`);
     }
   }
 

@@ -14,13 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { ThunderlineError } from '../errors.ts';
-import {
-  findUnknownMigration,
-  type KnownMigration,
-  type MigrationSet,
-  readAppliedMigrations,
-  readSchemaVersion,
-} from './migrations.ts';
+import { findUnknownMigration, type KnownMigration, type MigrationSet, readAppliedMigrations, readSchemaVersion } from './migrations.ts';
 
 /** The 16 bytes every SQLite 3 database file starts with. */
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');

@@ -35,10 +35,7 @@ export const activeDomainRegistry = sqliteTable(
     runId: text('run_id'),
   },
   (table) => [
-    check(
-      'active_domain_registry_domain_name_length',
-      sql`length(${table.domainName}) <= ${sql.raw(String(MAX_DOMAIN_NAME_LENGTH))}`,
-    ),
+    check('active_domain_registry_domain_name_length', sql`length(${table.domainName}) <= ${sql.raw(String(MAX_DOMAIN_NAME_LENGTH))}`),
   ],
 );
 

@@ -83,9 +83,7 @@ export class SqliteRegistryStore implements RegistryStore {
 
   beginRun(run: RunStart): void {
     const writers = this.#writable('beginRun');
-    this.#guard(`beginRun "${run.runId}"`, () =>
-      writers.insertRun.run(run.runId, run.startedAt, run.tickIntervalMs, run.version),
-    );
+    this.#guard(`beginRun "${run.runId}"`, () => writers.insertRun.run(run.runId, run.startedAt, run.tickIntervalMs, run.version));
   }
 
   endRun(runId: string, stoppedAt: number, stopReason: string): void {
@@ -96,11 +94,7 @@ export class SqliteRegistryStore implements RegistryStore {
   writeBatch(changes: readonly StatusChange[]): void {
     const writers = this.#writable('writeBatch');
     if (changes.length === 0) return;
-    this.#guard(
-      `writeBatch of ${plural(changes.length, 'change')}`,
-      () => writers.writeBatch(changes),
-      ', nothing was written',
-    );
+    this.#guard(`writeBatch of ${plural(changes.length, 'change')}`, () => writers.writeBatch(changes), ', nothing was written');
   }
 
   readDomains(): DomainRow[] {
@@ -205,9 +199,7 @@ function prepareWriters(db: Database.Database): Writers {
        run_id = excluded.run_id`,
   );
   return {
-    insertRun: db.prepare(
-      'INSERT INTO runtime_runs (run_id, started_at, tick_interval_ms, version) VALUES (?, ?, ?, ?)',
-    ),
+    insertRun: db.prepare('INSERT INTO runtime_runs (run_id, started_at, tick_interval_ms, version) VALUES (?, ?, ?, ?)'),
     endRun: db.prepare('UPDATE runtime_runs SET stopped_at = ?, stop_reason = ? WHERE run_id = ?'),
     writeBatch: db.transaction((changes: readonly StatusChange[]) => {
       for (const change of changes) {
@@ -236,10 +228,7 @@ function plural(count: number, noun: string): string {
 function checkLimit(operation: string, limit: number | undefined): number {
   if (limit === undefined) return DEFAULT_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) {
-    throw new ThunderlineError(
-      'ERR_INVALID_OPTION',
-      `${operation}: limit must be a positive integer, got ${describeValue(limit)}`,
-    );
+    throw new ThunderlineError('ERR_INVALID_OPTION', `${operation}: limit must be a positive integer, got ${describeValue(limit)}`);
   }
   return limit;
 }

@@ -28,4 +28,11 @@ export {
 } from './spec.ts';
 export { affectedChildren } from './strategies.ts';
 export type { ChildInfo, ChildStatus, RestartBudget } from './supervisor.ts';
-export { type ChildCounts, startSupervisor, type SupervisorMsg, SupervisorRef, type SupervisorTree, supervisorSpec } from './supervisor-ref.ts';
+export {
+  type ChildCounts,
+  type SupervisorMsg,
+  SupervisorRef,
+  type SupervisorTree,
+  startSupervisor,
+  supervisorSpec,
+} from './supervisor-ref.ts';

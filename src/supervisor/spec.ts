@@ -171,8 +171,10 @@ export function validateSupervisorOptions(raw: SupervisorOptions): NormalizedSup
   if (raw.backoff !== undefined) {
     const { minMs, maxMs, jitter = 0 } = raw.backoff;
     if (typeof minMs !== 'number' || !(minMs >= 0)) throw optionError(`${at} backoff.minMs`, 'must be a number >= 0', minMs);
-    if (typeof maxMs !== 'number' || !(maxMs >= minMs)) throw optionError(`${at} backoff.maxMs`, `must be a number >= minMs (${minMs})`, maxMs);
-    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) throw optionError(`${at} backoff.jitter`, 'must be a number from 0 to 1', jitter);
+    if (typeof maxMs !== 'number' || !(maxMs >= minMs))
+      throw optionError(`${at} backoff.maxMs`, `must be a number >= minMs (${minMs})`, maxMs);
+    if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1))
+      throw optionError(`${at} backoff.jitter`, 'must be a number from 0 to 1', jitter);
     backoff = { minMs, maxMs, jitter };
   }
   return { name, strategy, maxRestarts, maxSeconds, backoff, children: validateChildSpecs(raw.children) };

@@ -13,14 +13,7 @@ import { ActorCell } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
 import { type ErrorCode, ThunderlineError } from '../errors.ts';
-import {
-  type ChildSpec,
-  type NormalizedSupervisorOptions,
-  type Strategy,
-  type SupervisorOptions,
-  validateChildSpec,
-  validateSupervisorOptions,
-} from './spec.ts';
+import { type ChildSpec, type Strategy, type SupervisorOptions, validateChildSpec, validateSupervisorOptions } from './spec.ts';
 import { type ChildInfo, type RestartBudget, type SupervisorControlMsg, SupervisorEngine } from './supervisor.ts';
 
 /** Every message a supervisor handles. */
@@ -194,7 +187,8 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
   private async request(message: SupervisorMsg): Promise<unknown> {
     // Like supervisor:start_child/2, these wait as long as the child takes to start.
     const outcome = await this.actor.call<Outcome>(message, Number.POSITIVE_INFINITY);
-    if (!outcome.ok) throw new ThunderlineError(outcome.code, outcome.message, outcome.cause === undefined ? undefined : { cause: outcome.cause });
+    if (!outcome.ok)
+      throw new ThunderlineError(outcome.code, outcome.message, outcome.cause === undefined ? undefined : { cause: outcome.cause });
     return outcome.value;
   }
 

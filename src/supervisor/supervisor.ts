@@ -234,7 +234,7 @@ export class SupervisorEngine {
   /** A queued restart (a retry after a failed start, or the end of a backoff delay). */
   async handleRestartMessage(id: string, count: boolean): Promise<void> {
     const record = this.byId.get(id);
-    if (!record || record.status !== 'restarting') return;
+    if (record?.status !== 'restarting') return;
     if (count && this.intensity.add(this.system.clock.now())) await this.escalate(record, 'restart failed');
     if (count && this.backoff) {
       await this.restart(record, 'restart failed', false);
@@ -271,6 +271,4 @@ export class SupervisorEngine {
 }
 
 /** Messages the supervisor sends itself. */
-export type SupervisorControlMsg =
-  | { type: 'child_exit'; signal: ExitSignal }
-  | { type: 'restart'; id: string; count: boolean };
+export type SupervisorControlMsg = { type: 'child_exit'; signal: ExitSignal } | { type: 'restart'; id: string; count: boolean };

@@ -31,7 +31,13 @@ trials('runs one trial every trialEvery ticks and records it in cerebros_trials'
   await ticks(context.runtime, 7);
   const rows = await cerebros.trials();
   assert.is(rows.length, 2);
-  assert.equal(rows.map((row) => [row.trialNo, row.source, row.tick]), [[1, 'schedule', 4], [2, 'schedule', 7]]);
+  assert.equal(
+    rows.map((row) => [row.trialNo, row.source, row.tick]),
+    [
+      [1, 'schedule', 4],
+      [2, 'schedule', 7],
+    ],
+  );
   assert.ok(rows[0]?.improved);
   assert.equal(Object.keys(rows[0]?.params ?? {}).sort(), ['activation', 'layers', 'learningRate', 'units']);
   const summary = await cerebros.summary();
@@ -45,12 +51,19 @@ trials('runs a trial on a bridge request', async (context) => {
   const cerebros = cerebrosDomain({ database: ':memory:', trialEvery: 100, seed: 1 });
   context.runtime = await manualRuntime([cerebros]);
   await context.runtime.tick();
-  context.runtime.system.pubsub.publish(topicOf({ type: TRIAL_REQUESTED }), { type: TRIAL_REQUESTED, time: '', requestedBy: 'thunderbolt' });
+  context.runtime.system.pubsub.publish(topicOf({ type: TRIAL_REQUESTED }), {
+    type: TRIAL_REQUESTED,
+    time: '',
+    requestedBy: 'thunderbolt',
+  });
   const rows = await cerebros.trials();
-  assert.equal(rows.map((row) => row.source), ['bridge']);
+  assert.equal(
+    rows.map((row) => row.source),
+    ['bridge'],
+  );
 });
 
-trials('is reproducible from its seed', async (context) => {
+trials('is reproducible from its seed', async (_context) => {
   const scores: number[][] = [];
   for (let i = 0; i < 2; i += 1) {
     const cerebros = cerebrosDomain({ database: ':memory:', trialEvery: 1, seed: 42 });
@@ -73,7 +86,9 @@ trials('stores runs and trials in the runtime database file, migrated with the r
   context.runtime = undefined;
   const db = new Database(file, { readonly: true });
   try {
-    const runs = db.prepare<[], { status: string; seed: number; best_trial_no: number | null }>('SELECT status, seed, best_trial_no FROM cerebros_runs').all();
+    const runs = db
+      .prepare<[], { status: string; seed: number; best_trial_no: number | null }>('SELECT status, seed, best_trial_no FROM cerebros_runs')
+      .all();
     assert.is(runs.length, 1);
     assert.is(runs[0]?.status, 'finished');
     assert.is(runs[0]?.seed, 3);

@@ -11,9 +11,24 @@ const life = suite('thunderbolt life rules');
 life('a glider moves one cell down and right every four generations, wrapping around the torus', () => {
   let grid = seedGrid(6, 6, GLIDER);
   for (let i = 0; i < 4; i += 1) grid = stepLife(grid);
-  assert.equal(liveCells(grid), [[2, 1], [3, 2], [1, 3], [2, 3], [3, 3]]);
+  assert.equal(liveCells(grid), [
+    [2, 1],
+    [3, 2],
+    [1, 3],
+    [2, 3],
+    [3, 3],
+  ]);
   for (let i = 0; i < 16; i += 1) grid = stepLife(grid);
-  assert.equal(liveCells(grid), liveCells(seedGrid(6, 6, GLIDER.map(([x, y]) => [x + 5, y + 5] as const))));
+  assert.equal(
+    liveCells(grid),
+    liveCells(
+      seedGrid(
+        6,
+        6,
+        GLIDER.map(([x, y]) => [x + 5, y + 5] as const),
+      ),
+    ),
+  );
 });
 
 life.run();
@@ -38,7 +53,13 @@ automaton('advances exactly one generation per tick after activation', async (co
     assert.is(snapshot.tick, n + 1);
     assert.is(snapshot.population, 5);
   }
-  assert.equal((await thunderbolt.snapshot()).live, [[2, 1], [3, 2], [1, 3], [2, 3], [3, 3]]);
+  assert.equal((await thunderbolt.snapshot()).live, [
+    [2, 1],
+    [3, 2],
+    [1, 3],
+    [2, 3],
+    [3, 3],
+  ]);
 });
 
 automaton('is not queryable before the domain activates', async (context) => {

@@ -18,7 +18,10 @@ policy('allows every domain by default', () => {
 
 policy('refuses domains outside the allow-list and past the per-tick limit', () => {
   const limited = new ActivationPolicy({ allow: ['a', 'b', 'c'], maxActivationsPerTick: 2 });
-  assert.equal(['a', 'x', 'b', 'c'].map((name) => limited.decide(name, 1)), [true, false, true, false]);
+  assert.equal(
+    ['a', 'x', 'b', 'c'].map((name) => limited.decide(name, 1)),
+    [true, false, true, false],
+  );
   assert.ok(limited.decide('c', 2));
   assert.equal(limited.refusals(), [
     { domain: 'x', tick: 1, reason: 'not in the allow-list (a, b, c)' },
@@ -38,7 +41,11 @@ governance.after.each(async (context) => {
 });
 
 governance('a refused domain stays waiting, asks again each tick, and every refusal is recorded', async (context) => {
-  const tree = thunderlineTree({ database: ':memory:', disable: only('thundercrown', 'thundergrid'), governance: { allow: ['thundercrown'] } });
+  const tree = thunderlineTree({
+    database: ':memory:',
+    disable: only('thundercrown', 'thundergrid'),
+    governance: { allow: ['thundercrown'] },
+  });
   context.runtime = await bootThunderline({ tickInterval: 'manual', database: ':memory:', clock: new ManualClock() }, tree);
   const published: unknown[] = [];
   context.runtime.subscribe(`system:${REFUSED}`, (event) => {
@@ -48,12 +55,19 @@ governance('a refused domain stays waiting, asks again each tick, and every refu
   await ticks(context.runtime, 3);
   assert.is(context.runtime.registry.domainStatus('thundergrid')?.status, 'waiting');
   assert.is(context.runtime.registry.domainStatus('thundercrown')?.status, 'active');
-  assert.equal(published, [1, 2, 3].map((tick) => ({ domain: 'thundergrid', tick })));
+  assert.equal(
+    published,
+    [1, 2, 3].map((tick) => ({ domain: 'thundergrid', tick })),
+  );
   const ledger = await tree.handles.thundercrown?.ledger();
   assert.is(ledger?.total, 3);
   assert.equal(ledger?.byDomain, { thundergrid: 3 });
   assert.equal(ledger?.refusedAtLastTick, ['thundergrid']);
-  assert.equal(tree.handles.thundercrown?.policy.refusals().at(-1), { domain: 'thundergrid', tick: 3, reason: 'not in the allow-list (thundercrown)' });
+  assert.equal(tree.handles.thundercrown?.policy.refusals().at(-1), {
+    domain: 'thundergrid',
+    tick: 3,
+    reason: 'not in the allow-list (thundercrown)',
+  });
 });
 
 governance('at most K activations per tick: the others activate on later ticks', async (context) => {
@@ -69,7 +83,10 @@ governance('at most K activations per tick: the others activate on later ticks',
     active.push(context.runtime.registry.activeCount());
   }
   assert.equal(active, [1, 2, 3, 3]);
-  assert.equal(tree.handles.thundercrown?.policy.refusals().map((refusal) => refusal.tick), [1, 1, 2]);
+  assert.equal(
+    tree.handles.thundercrown?.policy.refusals().map((refusal) => refusal.tick),
+    [1, 1, 2],
+  );
 });
 
 governance.run();

@@ -6,7 +6,10 @@ import type { DomainStatus, HistoryEntry, RegistryView } from '../../src/runtime
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { bootThunderline, THUNDERLINE_DOMAINS, thunderlineTree } from '../../supervisors/thunderline.ts';
 
-function fakeRegistry(statuses: Array<Pick<DomainStatus, 'name' | 'status' | 'tick'>>, history: Array<Pick<HistoryEntry, 'domain' | 'event' | 'tick'>>): RegistryView {
+function fakeRegistry(
+  statuses: Array<Pick<DomainStatus, 'name' | 'status' | 'tick'>>,
+  history: Array<Pick<HistoryEntry, 'domain' | 'event' | 'tick'>>,
+): RegistryView {
   const full = statuses.map((s) => ({ ...s, lastTick: s.tick, activatedAt: undefined, restarts: 0, updatedAt: 0, reason: undefined }));
   return {
     activeDomains: () => full.filter((s) => s.status === 'active').map((s) => s.name),
@@ -25,7 +28,14 @@ const evaluate = suite('thundergate health evaluation');
 
 evaluate('is ok with every domain active and ticks on time', () => {
   const registry = fakeRegistry([{ name: 'a', status: 'active', tick: 1 }], []);
-  assert.equal(evaluateHealth({ registry }, { tick: 5, lateMs: 3 }), { status: 'ok', tick: 5, reasons: [], stuck: [], crashLoops: [], lateMs: 3 });
+  assert.equal(evaluateHealth({ registry }, { tick: 5, lateMs: 3 }), {
+    status: 'ok',
+    tick: 5,
+    reasons: [],
+    stuck: [],
+    crashLoops: [],
+    lateMs: 3,
+  });
 });
 
 evaluate('reports a crash loop and a late tick as degraded', () => {

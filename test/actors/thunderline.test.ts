@@ -10,7 +10,9 @@ import { recordEvents } from './helpers.ts';
 const manual = () => ({ tickInterval: 'manual' as const, database: ':memory:', clock: new ManualClock() });
 
 function supervisorEvents(events: ThunderlineEvent[], type: SupervisorEvent['type'], supervisor: string): string[] {
-  return events.filter((e): e is SupervisorEvent => e.type === type && (e as SupervisorEvent).supervisor === supervisor).map((e) => e.child);
+  return events
+    .filter((e): e is SupervisorEvent => e.type === type && (e as SupervisorEvent).supervisor === supervisor)
+    .map((e) => e.child);
 }
 
 const tree = suite<{ runtime: Runtime | undefined }>('thunderline application tree', { runtime: undefined });
@@ -26,12 +28,20 @@ tree('starts in the seed order, activates every domain on the first tick, and st
   const events = recordEvents(runtime);
   const startOrder = runtime.tree().children.map((child) => child.id);
   assert.equal(startOrder, ['tick_system', 'domains', 'infrastructure_early', 'infrastructure_late']);
-  assert.equal(runtime.registry.statuses().map((s) => s.status), THUNDERLINE_DOMAINS.map(() => 'waiting'));
+  assert.equal(
+    runtime.registry.statuses().map((s) => s.status),
+    THUNDERLINE_DOMAINS.map(() => 'waiting'),
+  );
   await runtime.tick();
   assert.equal(runtime.registry.activeDomains().sort(), [...THUNDERLINE_DOMAINS].sort());
   await runtime.stop();
   context.runtime = undefined;
-  assert.equal(supervisorEvents(events, 'child_exited', 'application'), ['infrastructure_late', 'infrastructure_early', 'domains', 'tick_system']);
+  assert.equal(supervisorEvents(events, 'child_exited', 'application'), [
+    'infrastructure_late',
+    'infrastructure_early',
+    'domains',
+    'tick_system',
+  ]);
   const deactivated = events.filter((e) => e.type === 'domain_deactivated').map((e) => (e as { domain: string }).domain);
   assert.equal(deactivated, [...THUNDERLINE_DOMAINS].reverse());
 });
@@ -89,7 +99,10 @@ tree('with cerebros, thunderbolt bridge requests become trials that thunderprism
   for (let i = 0; i < 5; i += 1) await runtime.tick();
   await t.handles.thunderbolt?.snapshot();
   const trials = (await t.handles.cerebros?.trials()) ?? [];
-  assert.equal(trials.map((row) => row.source), ['bridge', 'bridge']);
+  assert.equal(
+    trials.map((row) => row.source),
+    ['bridge', 'bridge'],
+  );
   assert.is((await t.handles.thunderprism?.dag())?.nodes.length, 2);
 });
 

@@ -6,7 +6,10 @@ import { startRuntime } from '../../src/index.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { ticks } from './helpers.ts';
 
-const presence = suite<{ runtime: Runtime | undefined; clock: ManualClock }>('thunderlink presence', { runtime: undefined, clock: new ManualClock() });
+const presence = suite<{ runtime: Runtime | undefined; clock: ManualClock }>('thunderlink presence', {
+  runtime: undefined,
+  clock: new ManualClock(),
+});
 
 presence.before.each((context) => {
   context.clock = new ManualClock();

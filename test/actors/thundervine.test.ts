@@ -32,7 +32,10 @@ vine('runs one ready step per tick, in dependency order', async (context) => {
     ['fetch', 'parse', 'index', 'summarize', 'publish'],
     ['fetch', 'parse', 'index', 'summarize', 'publish'],
   ]);
-  assert.equal((await thundervine.snapshot()).completed.map((entry) => entry.tick), [2, 3, 4, 5, 6]);
+  assert.equal(
+    (await thundervine.snapshot()).completed.map((entry) => entry.tick),
+    [2, 3, 4, 5, 6],
+  );
   assert.equal(events, ['fetch', 'parse', 'index', 'summarize', 'publish', '(done)']);
 });
 
@@ -43,13 +46,22 @@ vine('starts a new run after a finished one when repeating', async (context) => 
   const snapshot = await thundervine.snapshot();
   assert.is(snapshot.run, 2);
   assert.is(snapshot.finishedRuns, 1);
-  assert.equal(snapshot.completed.map((entry) => entry.step), ['a']);
+  assert.equal(
+    snapshot.completed.map((entry) => entry.step),
+    ['a'],
+  );
   assert.equal(snapshot.pending, ['b']);
 });
 
 vine('refuses a workflow with a cycle or an unknown dependency', () => {
   for (const [steps, message] of [
-    [[{ id: 'a', dependsOn: ['b'] }, { id: 'b', dependsOn: ['a'] }], 'thundervine: workflow.steps must not have a dependency cycle, got "a ↔ b"'],
+    [
+      [
+        { id: 'a', dependsOn: ['b'] },
+        { id: 'b', dependsOn: ['a'] },
+      ],
+      'thundervine: workflow.steps must not have a dependency cycle, got "a ↔ b"',
+    ],
     [[{ id: 'a', dependsOn: ['x'] }], 'thundervine: workflow.steps[0].dependsOn must name steps of the workflow (a), got "x"'],
   ] as const) {
     try {

@@ -112,7 +112,11 @@ schedule('no cumulative drift: late handling never pushes later deadlines', asyn
 
 schedule('ticks carry the number of active domains from the registry', async (context) => {
   const runtime = await boot(context, { tickInterval: 1000, domains: [defineDomain({ name: 'a' }), defineDomain({ name: 'b' })] });
-  const activated = nextEvent(runtime, (event) => event.type === 'domain_activated' && 'domain' in event && event.domain === 'b', 'b activated');
+  const activated = nextEvent(
+    runtime,
+    (event) => event.type === 'domain_activated' && 'domain' in event && event.domain === 'b',
+    'b activated',
+  );
   const first = await advanceToTick(context, runtime, 1000);
   await activated;
   const second = await advanceToTick(context, runtime, 1000);

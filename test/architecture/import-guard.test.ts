@@ -78,7 +78,10 @@ const guard = suite('cross-domain import guard');
 
 guard('the repository has no forbidden import', () => {
   const files = [...listTs('src'), ...listTs('actors'), ...listTs('supervisors')];
-  assert.ok(files.some((file) => file.path === 'actors/thunderbolt/cerebros-bridge.ts'), 'scanned the domain folders');
+  assert.ok(
+    files.some((file) => file.path === 'actors/thunderbolt/cerebros-bridge.ts'),
+    'scanned the domain folders',
+  );
   assert.equal(checkImports(files), []);
 });
 
@@ -97,7 +100,10 @@ guard('flags a kernel file importing actors/ or supervisors/, but not the compos
 
 guard('flags one domain folder importing another, and actors/ importing supervisors/', () => {
   const violations = checkImports([
-    { path: 'actors/thunderbolt/automaton.ts', text: "import type { TrialRunnerMsg } from '../cerebros/trial-runner.ts';\nimport { a } from './life.ts';" },
+    {
+      path: 'actors/thunderbolt/automaton.ts',
+      text: "import type { TrialRunnerMsg } from '../cerebros/trial-runner.ts';\nimport { a } from './life.ts';",
+    },
     { path: 'actors/thunderprism/index.ts', text: "const m = await import('../cerebros/index.ts');" },
     { path: 'actors/thundergate/index.ts', text: "import '../../supervisors/thunderline.ts';\nimport { b } from '../../src/events.ts';" },
     { path: 'supervisors/thunderline.ts', text: "import { c } from '../actors/cerebros/index.ts';" },

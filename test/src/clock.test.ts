@@ -74,7 +74,10 @@ manual('a negative delay is due at once', () => {
 
 manual('refuses to go back in time', () => {
   const clock = new ManualClock();
-  assert.throws(() => clock.advance(-1), (error: Error) => error instanceof RangeError && error.message === 'ManualClock.advance: ms must be >= 0, got -1');
+  assert.throws(
+    () => clock.advance(-1),
+    (error: Error) => error instanceof RangeError && error.message === 'ManualClock.advance: ms must be >= 0, got -1',
+  );
 });
 
 // ---

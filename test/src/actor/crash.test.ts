@@ -80,7 +80,16 @@ crash('a rejecting async handler becomes an exit signal with the reason and the 
 
 crash('a throwing init rejects the spawn with the thrown value and nothing escapes', async (context) => {
   const cause = new Error('init failed');
-  const thrown = await spawnActor(context.system, { ...counter(newProbe()), init: () => { throw cause; } }, undefined).then(
+  const thrown = await spawnActor(
+    context.system,
+    {
+      ...counter(newProbe()),
+      init: () => {
+        throw cause;
+      },
+    },
+    undefined,
+  ).then(
     () => undefined,
     (error: unknown) => error,
   );

@@ -30,7 +30,10 @@ deadLetters('a call to a stopped actor is counted, published and rejected ERR_AC
   assert.is(error.code, 'ERR_ACTOR_STOPPED');
   assert.is(error.message, `actor "${ref.id}" is not running (exit reason: gone fishing); "get" was not handled`);
   assert.is(context.system.deadLetters, 1);
-  assert.equal(published.map((event) => (event as { messageType: string }).messageType), ['get']);
+  assert.equal(
+    published.map((event) => (event as { messageType: string }).messageType),
+    ['get'],
+  );
 });
 
 deadLetters('dead letters also arrive on thunderline:dead_letter', async (context) => {

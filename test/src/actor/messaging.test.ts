@@ -19,9 +19,20 @@ messaging('handles casts and calls one at a time in send order', async (context)
 });
 
 messaging('passes the start argument to init and names the actor after its behaviour', async (context) => {
-  const ref = await spawnActor(context.system, { init: (start: number) => start * 2, handle: (n: number, _m: { type: 'get' }, ctx) => (ctx.reply(n), n) }, 21, {
-    name: 'doubler',
-  });
+  const ref = await spawnActor(
+    context.system,
+    {
+      init: (start: number) => start * 2,
+      handle: (n: number, _m: { type: 'get' }, ctx) => {
+        ctx.reply(n);
+        return n;
+      },
+    },
+    21,
+    {
+      name: 'doubler',
+    },
+  );
   assert.is(ref.name, 'doubler');
   assert.match(ref.id, /^doubler#\d+$/);
   assert.is(await ref.call({ type: 'get' }), 42);

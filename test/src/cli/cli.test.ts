@@ -53,7 +53,10 @@ endToEnd('start runs every domain to active, stops after --max-ticks, and status
   assert.is(history.code, 0, history.stderr);
   const rows = JSON.parse(history.stdout) as Array<{ domainName: string; event: string }>;
   for (const domain of parsed.domains) {
-    const events = rows.filter((row) => row.domainName === domain.domainName).map((row) => row.event).reverse();
+    const events = rows
+      .filter((row) => row.domainName === domain.domainName)
+      .map((row) => row.event)
+      .reverse();
     assert.equal(events, ['waiting', 'activated', 'deactivated'], `${domain.domainName}: ${events}`);
   }
   const human = await runCli(['status', '--db', db]);

@@ -134,7 +134,11 @@ eager.after.each(tearDown);
 eager('is active as soon as startRuntime resolves, before any tick', async (context) => {
   const file = tmpDb(context);
   const calls: Array<[number, number | undefined]> = [];
-  const dev = defineDomain({ name: 'dev', waitForTick: false, activate: (tickNumber, meta) => void calls.push([tickNumber, meta.event?.tick]) });
+  const dev = defineDomain({
+    name: 'dev',
+    waitForTick: false,
+    activate: (tickNumber, meta) => void calls.push([tickNumber, meta.event?.tick]),
+  });
   const gated = defineDomain({ name: 'gated' });
   const runtime = await boot(context, { domains: [dev, gated], database: file });
 

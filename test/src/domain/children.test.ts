@@ -4,8 +4,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type ActorRef, type Behaviour, type ChildSpec, defineDomain, type SupervisorRef, spawnActor } from '../../../src/index.ts';
 import type { SupervisorEvent } from '../../../src/events.ts';
+import { type ActorRef, type Behaviour, type ChildSpec, defineDomain, type SupervisorRef, spawnActor } from '../../../src/index.ts';
 import { boot, emptyContext, nextDomainEvent, nextEvent, type RuntimeContext, setUp, tearDown, tick } from '../runtime/helpers.ts';
 
 type WorkerMsg = { type: 'crash' };
@@ -46,7 +46,12 @@ children('start in order under the domain’s own supervisor on activation, and 
     children: [worker('ledger', log), worker('invoicer', log)],
     activate(_tick, meta) {
       supervisor = meta.supervisor;
-      log.push(`activate:${meta.supervisor.whichChildren().map((child) => `${child.id}=${child.status}`).join(',')}`);
+      log.push(
+        `activate:${meta.supervisor
+          .whichChildren()
+          .map((child) => `${child.id}=${child.status}`)
+          .join(',')}`,
+      );
     },
     deactivate(reason) {
       log.push(`deactivate:${String(reason)}`);
@@ -85,7 +90,11 @@ children('a crashed child is restarted by the domain’s supervisor; the domain 
   });
   const runtime = await boot(context, { domains: [billing] });
   await tick(runtime);
-  const restarted = nextEvent(runtime, (event) => event.type === 'child_restarted' && (event as SupervisorEvent).supervisor === 'billing', 'child_restarted');
+  const restarted = nextEvent(
+    runtime,
+    (event) => event.type === 'child_restarted' && (event as SupervisorEvent).supervisor === 'billing',
+    'child_restarted',
+  );
   childRef(supervisor as SupervisorRef, 'ledger').cast({ type: 'crash' });
   await restarted;
   assert.is(runtime.registry.domainStatus('billing')?.status, 'active');
@@ -107,14 +116,21 @@ children('a domain supervisor that gives up crashes its domain, which comes back
   const first = supervisor as SupervisorRef;
   // Default intensity: 3 restarts in 5 s; the fourth crash exceeds it.
   for (let crash = 1; crash <= 3; crash += 1) {
-    const restarted = nextEvent(runtime, (event) => event.type === 'child_restarted' && (event as SupervisorEvent).supervisor === 'billing', `restart ${crash}`);
+    const restarted = nextEvent(
+      runtime,
+      (event) => event.type === 'child_restarted' && (event as SupervisorEvent).supervisor === 'billing',
+      `restart ${crash}`,
+    );
     childRef(first, 'ledger').cast({ type: 'crash' });
     await restarted;
   }
   const crashed = nextDomainEvent(runtime, 'domain_crashed', 'billing');
   const waitingAgain = nextDomainEvent(runtime, 'domain_waiting', 'billing');
   childRef(first, 'ledger').cast({ type: 'crash' });
-  assert.match((await crashed).reason ?? '', /^ERR_RESTART_INTENSITY: supervisor "billing" gave up: 4 restarts within 5 s exceed maxRestarts 3/);
+  assert.match(
+    (await crashed).reason ?? '',
+    /^ERR_RESTART_INTENSITY: supervisor "billing" gave up: 4 restarts within 5 s exceed maxRestarts 3/,
+  );
   await waitingAgain;
   assert.is(first.alive, false);
 

@@ -13,8 +13,8 @@ import {
   domainEvents,
   emptyContext,
   nextDomainEvent,
-  rejection,
   type RuntimeContext,
+  rejection,
   setUp,
   tearDown,
   tick,
@@ -41,7 +41,11 @@ crash('a killed domain goes crashed → restarting → waiting, then active on t
   assert.is(runtime.registry.domainStatus('billing')?.status, 'crashed');
   assert.is(runtime.registry.domainStatus('billing')?.reason, 'disk on fire');
   await waitingAgain;
-  assert.equal(domainEvents(context.events.slice(seen), 'billing'), ['domain_crashed:billing', 'domain_restarting:billing', 'domain_waiting:billing']);
+  assert.equal(domainEvents(context.events.slice(seen), 'billing'), [
+    'domain_crashed:billing',
+    'domain_restarting:billing',
+    'domain_waiting:billing',
+  ]);
   const restarted = runtime.registry.domainStatus('billing');
   assert.is(restarted?.status, 'waiting');
   assert.is(restarted?.restarts, 1);

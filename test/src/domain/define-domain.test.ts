@@ -13,7 +13,15 @@ define('fills in the defaults', () => {
   const domain = defineDomain({ name: 'billing' });
   assert.equal(
     { ...domain },
-    { kind: 'domain', name: 'billing', activate: undefined, deactivate: undefined, children: [], waitForTick: true, activationTimeout: undefined },
+    {
+      kind: 'domain',
+      name: 'billing',
+      activate: undefined,
+      deactivate: undefined,
+      children: [],
+      waitForTick: true,
+      activationTimeout: undefined,
+    },
   );
 });
 
@@ -33,9 +41,21 @@ const refusals: Array<[string, unknown, string]> = [
   ['options that are not an object', null, 'defineDomain(options) must be an object, got null'],
   ['an activate that is not a function', { name: 'billing', activate: 'go' }, 'domain "billing": activate must be a function, got "go"'],
   ['a deactivate that is not a function', { name: 'billing', deactivate: 1 }, 'domain "billing": deactivate must be a function, got 1'],
-  ['a waitForTick that is not a boolean', { name: 'billing', waitForTick: 'no' }, 'domain "billing": waitForTick must be true or false, got "no"'],
-  ['an activationTimeout of 0', { name: 'billing', activationTimeout: 0 }, 'domain "billing": activationTimeout must be an integer number of ms > 0, got 0'],
-  ['a fractional activationTimeout', { name: 'billing', activationTimeout: 1.5 }, 'domain "billing": activationTimeout must be an integer number of ms > 0, got 1.5'],
+  [
+    'a waitForTick that is not a boolean',
+    { name: 'billing', waitForTick: 'no' },
+    'domain "billing": waitForTick must be true or false, got "no"',
+  ],
+  [
+    'an activationTimeout of 0',
+    { name: 'billing', activationTimeout: 0 },
+    'domain "billing": activationTimeout must be an integer number of ms > 0, got 0',
+  ],
+  [
+    'a fractional activationTimeout',
+    { name: 'billing', activationTimeout: 1.5 },
+    'domain "billing": activationTimeout must be an integer number of ms > 0, got 1.5',
+  ],
 ];
 
 for (const [what, options, message] of refusals) {

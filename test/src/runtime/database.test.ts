@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { startRuntime } from '../../../src/index.ts';
 import { openStore } from '../../../src/store/index.ts';
-import { emptyContext, REPO_ROOT, rejection, type RuntimeContext, setUp, tearDown, tmpDb, withDb } from './helpers.ts';
+import { emptyContext, REPO_ROOT, type RuntimeContext, rejection, setUp, tearDown, tmpDb, withDb } from './helpers.ts';
 
 const refusal = suite<RuntimeContext>('runtime: database refusal', emptyContext());
 refusal.before.each(setUp);
@@ -124,7 +124,9 @@ durability('a runtime SIGKILLed after a tick keeps every row that tick acknowled
       )
       .all()
       .map((row) => `${row.domain_name}@${row.tick_count}`),
-    runs: db.prepare<[], { stopped_at: number | null; stop_reason: string | null }>('SELECT stopped_at, stop_reason FROM runtime_runs').all(),
+    runs: db
+      .prepare<[], { stopped_at: number | null; stop_reason: string | null }>('SELECT stopped_at, stop_reason FROM runtime_runs')
+      .all(),
   }));
   assert.is(integrity, 'ok');
   assert.ok(rows >= acknowledged, `${rows} history rows on disk, ${acknowledged} acknowledged`);

@@ -15,8 +15,8 @@ import {
   diskSteps,
   emptyContext,
   nextDomainEvent,
-  rejection,
   type RuntimeContext,
+  rejection,
   setUp,
   tearDown,
   tick,
@@ -49,7 +49,13 @@ escalation('a domains supervisor past its intensity stops the runtime; runtime_r
   const exit = await bounded(runtime.stopped, 'runtime.stopped');
 
   assert.equal(exit, { reason: ROOT_GAVE_UP, clean: false });
-  assert.equal(await failed, { type: 'domain_failed', domain: 'flaky', tick: 1, time: '2026-01-01T00:00:00.000Z', reason: DOMAINS_GAVE_UP });
+  assert.equal(await failed, {
+    type: 'domain_failed',
+    domain: 'flaky',
+    tick: 1,
+    time: '2026-01-01T00:00:00.000Z',
+    reason: DOMAINS_GAVE_UP,
+  });
   const escalated = context.events.filter((event): event is SupervisorEvent => event.type === 'supervisor_escalated');
   assert.equal(
     escalated.map((event) => `${event.supervisor}/${event.child}`),

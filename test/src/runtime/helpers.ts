@@ -141,13 +141,20 @@ export function nextTelemetry<T = Record<string, unknown>>(name: string, predica
 
 /** `nextEvent` for a domain lifecycle event of `type` about `domain`. */
 export function nextDomainEvent(runtime: Runtime, type: DomainEventType, domain: string): Promise<DomainEvent> {
-  return nextEvent<DomainEvent>(runtime, (event) => event.type === type && (event as DomainEvent).domain === domain, `${type} of "${domain}"`);
+  return nextEvent<DomainEvent>(
+    runtime,
+    (event) => event.type === type && (event as DomainEvent).domain === domain,
+    `${type} of "${domain}"`,
+  );
 }
 
 /** The domain lifecycle events of `context.events`, as `type:domain` strings. */
 export function domainEvents(events: readonly ThunderlineEvent[], domain?: string): string[] {
   return events
-    .filter((event): event is DomainEvent => event.type.startsWith('domain_') && (domain === undefined || (event as DomainEvent).domain === domain))
+    .filter(
+      (event): event is DomainEvent =>
+        event.type.startsWith('domain_') && (domain === undefined || (event as DomainEvent).domain === domain),
+    )
     .map((event) => `${event.type}:${event.domain}`);
 }
 
@@ -217,9 +224,7 @@ export interface DomainRowRaw {
 
 /** The current row of `domain` on disk. */
 export function diskDomain(file: string, domain: string): DomainRowRaw | undefined {
-  return withDb(file, (db) =>
-    db.prepare<[string], DomainRowRaw>('SELECT * FROM active_domain_registry WHERE domain_name = ?').get(domain),
-  );
+  return withDb(file, (db) => db.prepare<[string], DomainRowRaw>('SELECT * FROM active_domain_registry WHERE domain_name = ?').get(domain));
 }
 
 /** A row of `runtime_runs`, as stored. */

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineDomain, RUNTIME_DEFAULTS, type RuntimeOptions, startRuntime, validateRuntimeOptions } from '../../../src/index.ts';
-import { emptyContext, rejection, type RuntimeContext, setUp, tearDown, tmpDb } from './helpers.ts';
+import { emptyContext, type RuntimeContext, rejection, setUp, tearDown, tmpDb } from './helpers.ts';
 
 const options = suite<RuntimeContext>('startRuntime options', emptyContext());
 options.before.each(setUp);
@@ -35,7 +35,12 @@ const refusals: Array<[string, RuntimeOptions, string, string]> = [
   ['an infinite activationTimeout', { activationTimeout: Number.POSITIVE_INFINITY }, 'ERR_INVALID_OPTION', `${TIMEOUT_RULE}, got Infinity`],
   ['a NaN activationTimeout', { activationTimeout: Number.NaN }, 'ERR_INVALID_OPTION', `${TIMEOUT_RULE}, got NaN`],
   ['an empty database path', { database: '' }, 'ERR_INVALID_OPTION', 'database must be a file path or ":memory:", got ""'],
-  ['domains that are not an array', { domains: 'billing' as never }, 'ERR_INVALID_OPTION', 'domains must be an array of defineDomain(...) results, got "billing"'],
+  [
+    'domains that are not an array',
+    { domains: 'billing' as never },
+    'ERR_INVALID_OPTION',
+    'domains must be an array of defineDomain(...) results, got "billing"',
+  ],
   [
     'a domain that is not from defineDomain',
     { domains: [defineDomain({ name: 'billing' }), { name: 'shipping' } as never] },
@@ -48,9 +53,24 @@ const refusals: Array<[string, RuntimeOptions, string, string]> = [
     'ERR_INVALID_DOMAIN',
     'domains[2]: domain name "billing" is used twice; names must be unique',
   ],
-  ['a negative domainRestarts.maxRestarts', { domainRestarts: { maxRestarts: -1 } }, 'ERR_INVALID_OPTION', 'domainRestarts.maxRestarts must be an integer >= 0, got -1'],
-  ['a zero domainRestarts.maxSeconds', { domainRestarts: { maxSeconds: 0 } }, 'ERR_INVALID_OPTION', 'domainRestarts.maxSeconds must be a finite number of seconds > 0, got 0'],
-  ['a server that is not an object', { server: 'yes' as never }, 'ERR_INVALID_OPTION', 'server must be false or { host, port, token }, got "yes"'],
+  [
+    'a negative domainRestarts.maxRestarts',
+    { domainRestarts: { maxRestarts: -1 } },
+    'ERR_INVALID_OPTION',
+    'domainRestarts.maxRestarts must be an integer >= 0, got -1',
+  ],
+  [
+    'a zero domainRestarts.maxSeconds',
+    { domainRestarts: { maxSeconds: 0 } },
+    'ERR_INVALID_OPTION',
+    'domainRestarts.maxSeconds must be a finite number of seconds > 0, got 0',
+  ],
+  [
+    'a server that is not an object',
+    { server: 'yes' as never },
+    'ERR_INVALID_OPTION',
+    'server must be false or { host, port, token }, got "yes"',
+  ],
 ];
 
 for (const [what, bad, code, message] of refusals) {

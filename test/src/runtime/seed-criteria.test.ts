@@ -5,8 +5,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defineDomain } from '../../../src/index.ts';
 import type { DomainEvent, TickEvent } from '../../../src/events.ts';
+import { defineDomain } from '../../../src/index.ts';
 import {
   boot,
   diskDomain,
@@ -125,7 +125,9 @@ phase1('the three registry tables exist, with the columns of DESIGN §5, in WAL 
     return {
       journal: db.pragma('journal_mode', { simple: true }),
       tables: db
-        .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name")
+        .prepare<[], { name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '__drizzle%' ORDER BY name",
+        )
         .all()
         .map((row) => row.name),
       registry: names('active_domain_registry'),
@@ -178,7 +180,12 @@ phase2('the first tick activates it; the activation is published and recorded in
   const activated = nextEvent<DomainEvent>(runtime, (event) => event.type === 'domain_activated', 'domain_activated');
   assert.is(await tick(runtime), 1);
 
-  assert.equal(await activated, { type: 'domain_activated', domain: 'thunderflow', tick: 1, time: new Date(WALL_ORIGIN + 250).toISOString() });
+  assert.equal(await activated, {
+    type: 'domain_activated',
+    domain: 'thunderflow',
+    tick: 1,
+    time: new Date(WALL_ORIGIN + 250).toISOString(),
+  });
   assert.equal(calls, [{ tick: 1, domain: 'thunderflow', event: 1 }]);
 
   const status = runtime.registry.domainStatus('thunderflow');
@@ -219,7 +226,12 @@ phase2('the first tick activates it; the activation is published and recorded in
 phase2('later ticks never re-activate a domain; they only move its last tick', async (context) => {
   const file = tmpDb(context);
   let activations = 0;
-  const flow = defineDomain({ name: 'thunderflow', activate: () => void (activations += 1) });
+  const flow = defineDomain({
+    name: 'thunderflow',
+    activate: () => {
+      activations += 1;
+    },
+  });
   const runtime = await boot(context, { domains: [flow], database: file });
   for (let count = 0; count < 5; count += 1) await tick(runtime);
 

@@ -13,8 +13,8 @@ import {
   diskHistory,
   diskRun,
   emptyContext,
-  rejection,
   type RuntimeContext,
+  rejection,
   setUp,
   tearDown,
   tick,
@@ -45,7 +45,9 @@ shutdown('stops in reverse start order and records every domain inactive with a 
   const order = context.events
     .filter((event) => event.type === 'domain_deactivated' || event.type === 'child_exited')
     .map((event) =>
-      event.type === 'domain_deactivated' ? `deactivated:${(event as DomainEvent).domain}` : `exited:${(event as SupervisorEvent).supervisor}/${(event as SupervisorEvent).child}`,
+      event.type === 'domain_deactivated'
+        ? `deactivated:${(event as DomainEvent).domain}`
+        : `exited:${(event as SupervisorEvent).supervisor}/${(event as SupervisorEvent).child}`,
     );
   assert.equal(order, [
     'deactivated:gamma',

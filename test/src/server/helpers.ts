@@ -21,7 +21,10 @@ export function testDomains(): DomainDefinition[] {
 }
 
 /** A runtime on `:memory:` with manual ticks, a ManualClock and a server on port 0. */
-export async function startServerRuntime(server: EventServerOptions = {}, domains = testDomains()): Promise<{ runtime: Runtime; clock: ManualClock }> {
+export async function startServerRuntime(
+  server: EventServerOptions = {},
+  domains = testDomains(),
+): Promise<{ runtime: Runtime; clock: ManualClock }> {
   const clock = new ManualClock(0, Date.now());
   const options: EventServerOptions = { port: 0, ...server };
   const runtime = await startRuntime({
@@ -109,7 +112,11 @@ export class WsProbe {
   }
 
   /** Resolves once an event matching `match` has arrived (anywhere in the stream so far). */
-  async waitForEvent(match: (event: { seq: number; type: string; [key: string]: unknown }) => boolean, what: string, ms = 3000): Promise<void> {
+  async waitForEvent(
+    match: (event: { seq: number; type: string; [key: string]: unknown }) => boolean,
+    what: string,
+    ms = 3000,
+  ): Promise<void> {
     if (this.events().some(match)) return;
     await this.next((frame) => Array.isArray(frame) && frame.some(match), what, ms);
   }

@@ -52,17 +52,23 @@ export function checkSchema(schema: Schema, value: unknown, at = '$', root: Sche
   }
   if (schema.anyOf) {
     const results = schema.anyOf.map((option) => checkSchema(option, value, at, root));
-    return results.some((problems) => problems.length === 0) ? [] : [`${at}: matches none of anyOf (${results.map((r) => r[0]).join(' | ')})`];
+    return results.some((problems) => problems.length === 0)
+      ? []
+      : [`${at}: matches none of anyOf (${results.map((r) => r[0]).join(' | ')})`];
   }
   const problems: string[] = [];
   if (schema.type) {
     const types = Array.isArray(schema.type) ? schema.type : [schema.type];
     const actual = typeOf(value);
-    if (!types.includes(actual) && !(actual === 'integer' && types.includes('number'))) return [`${at}: expected ${types.join('|')}, got ${actual}`];
+    if (!types.includes(actual) && !(actual === 'integer' && types.includes('number')))
+      return [`${at}: expected ${types.join('|')}, got ${actual}`];
   }
-  if ('const' in schema && value !== schema.const) problems.push(`${at}: expected ${JSON.stringify(schema.const)}, got ${JSON.stringify(value)}`);
-  if (schema.enum && !schema.enum.includes(value)) problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
-  if (schema.minimum !== undefined && typeof value === 'number' && value < schema.minimum) problems.push(`${at}: ${value} < ${schema.minimum}`);
+  if ('const' in schema && value !== schema.const)
+    problems.push(`${at}: expected ${JSON.stringify(schema.const)}, got ${JSON.stringify(value)}`);
+  if (schema.enum && !schema.enum.includes(value))
+    problems.push(`${at}: ${JSON.stringify(value)} is not one of ${JSON.stringify(schema.enum)}`);
+  if (schema.minimum !== undefined && typeof value === 'number' && value < schema.minimum)
+    problems.push(`${at}: ${value} < ${schema.minimum}`);
   if (typeOf(value) === 'object') {
     const object = value as Record<string, unknown>;
     for (const key of schema.required ?? []) if (!(key in object)) problems.push(`${at}: missing required "${key}"`);
@@ -70,7 +76,8 @@ export function checkSchema(schema: Schema, value: unknown, at = '$', root: Sche
       const property = schema.properties?.[key];
       if (property) problems.push(...checkSchema(property, child, `${at}.${key}`, root));
       else if (schema.additionalProperties === false) problems.push(`${at}: unexpected property "${key}"`);
-      else if (typeof schema.additionalProperties === 'object') problems.push(...checkSchema(schema.additionalProperties, child, `${at}.${key}`, root));
+      else if (typeof schema.additionalProperties === 'object')
+        problems.push(...checkSchema(schema.additionalProperties, child, `${at}.${key}`, root));
     }
   }
   if (Array.isArray(value) && schema.items) {

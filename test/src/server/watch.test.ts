@@ -105,7 +105,11 @@ Watch('exits 1 with one clear line when nothing listens', async ({ runtime }) =>
 
 Watch('reconnects with since after the server goes away and gives up with exit 1', async ({ runtime }) => {
   const lines = recorder();
-  const exit = runWatch(['--url', eventsUrl(runtime), '--token', 'tok'], lines.io, { signal: new AbortController().signal, retryDelayMs: 5, maxRetries: 2 });
+  const exit = runWatch(['--url', eventsUrl(runtime), '--token', 'tok'], lines.io, {
+    signal: new AbortController().signal,
+    retryDelayMs: 5,
+    maxRetries: 2,
+  });
   await lines.waitFor((line) => line.startsWith('-- connected'), 'connected');
   await within(runtime.stop(), 'stop');
   assert.is(await within(exit, 'exit'), 1);

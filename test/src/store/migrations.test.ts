@@ -59,14 +59,7 @@ migrations('creates the three tables with exactly the DESIGN column names', (con
       'occurred_at',
       'metadata',
     ]);
-    assert.equal(columnsOf(db, 'runtime_runs'), [
-      'run_id',
-      'started_at',
-      'stopped_at',
-      'stop_reason',
-      'tick_interval_ms',
-      'version',
-    ]);
+    assert.equal(columnsOf(db, 'runtime_runs'), ['run_id', 'started_at', 'stopped_at', 'stop_reason', 'tick_interval_ms', 'version']);
   } finally {
     db.close();
   }
@@ -77,9 +70,7 @@ migrations('indexes the history by domain name and id', (context) => {
   const db = new Database(context.dbPath, { readonly: true });
   try {
     const columns = db
-      .prepare<[], { name: string }>(
-        "SELECT name FROM pragma_index_info('domain_activation_history_domain_name_id_idx') ORDER BY seqno",
-      )
+      .prepare<[], { name: string }>("SELECT name FROM pragma_index_info('domain_activation_history_domain_name_id_idx') ORDER BY seqno")
       .all()
       .map((row) => row.name);
     assert.equal(columns, ['domain_name', 'id']);

@@ -4,15 +4,7 @@ import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openStore } from '../../../src/store/index.ts';
-import {
-  catchThunderlineError,
-  change,
-  type FileSnapshot,
-  makeTmpDir,
-  ourSchemaVersion,
-  removeTmpDir,
-  snapshotFile,
-} from './helpers.ts';
+import { catchThunderlineError, change, type FileSnapshot, makeTmpDir, ourSchemaVersion, removeTmpDir, snapshotFile } from './helpers.ts';
 
 interface DirContext {
   dir: string;
@@ -70,10 +62,7 @@ notSqlite('refuses a text file in readonly mode too', ({ dir }) => {
 notSqlite('refuses a directory given as the database path', ({ dir }) => {
   const error = catchThunderlineError(() => openStore(dir));
   assert.is(error.code, 'ERR_DB_NOT_SQLITE');
-  assert.is(
-    error.message,
-    `database "${dir}" is not an SQLite database: it is a directory or special file; pass a file path with --db`,
-  );
+  assert.is(error.message, `database "${dir}" is not an SQLite database: it is a directory or special file; pass a file path with --db`);
 });
 
 notSqlite('treats an empty file as a new database', ({ dir }) => {
@@ -94,10 +83,7 @@ directory('refuses a path whose directory does not exist, and creates nothing', 
   const file = path.join(missing, 'thunderline.db');
   const error = catchThunderlineError(() => openStore(file));
   assert.is(error.code, 'ERR_DB_DIRECTORY_MISSING');
-  assert.is(
-    error.message,
-    `database "${file}": directory "${missing}" does not exist; create it or pass another --db path`,
-  );
+  assert.is(error.message, `database "${file}": directory "${missing}" does not exist; create it or pass another --db path`);
   assert.equal(fs.readdirSync(dir), []);
 });
 
@@ -107,10 +93,7 @@ directory('refuses a path whose directory is a file', ({ dir }) => {
   const file = path.join(notADir, 'thunderline.db');
   const error = catchThunderlineError(() => openStore(file));
   assert.is(error.code, 'ERR_DB_DIRECTORY_MISSING');
-  assert.is(
-    error.message,
-    `database "${file}": directory "${notADir}" is not a directory; create it or pass another --db path`,
-  );
+  assert.is(error.message, `database "${file}": directory "${notADir}" is not a directory; create it or pass another --db path`);
 });
 
 // ---
@@ -138,10 +121,7 @@ newer('refuses a WAL database that records a migration this build does not know'
   const file = path.join(dir, 'branch.db');
   openStore(file).close();
   const db = new Database(file);
-  db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run(
-    'f'.repeat(64),
-    9_999_999_999_999,
-  );
+  db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)').run('f'.repeat(64), 9_999_999_999_999);
   db.close();
   const before = snapshotFile(file);
   const ours = ourSchemaVersion();
@@ -159,9 +139,7 @@ newer('refuses a database whose applied migration differs from ours at the same 
   openStore(file).close();
   const db = new Database(file);
   db.prepare('UPDATE __drizzle_migrations SET hash = ?').run('0'.repeat(64));
-  const createdAt = db
-    .prepare<[], { created_at: number }>('SELECT created_at FROM __drizzle_migrations')
-    .get()?.created_at;
+  const createdAt = db.prepare<[], { created_at: number }>('SELECT created_at FROM __drizzle_migrations').get()?.created_at;
   db.close();
   const before = snapshotFile(file);
   const ours = ourSchemaVersion();
@@ -228,10 +206,7 @@ readonly('refuses an SQLite file that was never migrated', ({ dir }) => {
 readonly('refuses :memory:, which would always be empty', () => {
   const error = catchThunderlineError(() => openStore(':memory:', { readonly: true }));
   assert.is(error.code, 'ERR_INVALID_OPTION');
-  assert.is(
-    error.message,
-    'database ":memory:" cannot be opened read-only: an in-memory database starts empty; pass the file of a run',
-  );
+  assert.is(error.message, 'database ":memory:" cannot be opened read-only: an in-memory database starts empty; pass the file of a run');
 });
 
 readonly('refuses an empty path', () => {

@@ -83,9 +83,7 @@ writeBatch('upserts the current row and appends history in order', ({ store }) =
 writeBatch('keeps activated_at across later changes and moves it on the next activation', ({ store }) => {
   store.writeBatch([change({ domain: 'billing', event: 'activated', status: 'active', tick: 1, occurredAt: 2_000 })]);
   store.writeBatch([change({ domain: 'billing', event: 'crashed', status: 'crashed', tick: 2, occurredAt: 3_000 })]);
-  store.writeBatch([
-    change({ domain: 'billing', event: 'restarting', status: 'restarting', tick: 2, occurredAt: 3_100 }),
-  ]);
+  store.writeBatch([change({ domain: 'billing', event: 'restarting', status: 'restarting', tick: 2, occurredAt: 3_100 })]);
   store.writeBatch([change({ domain: 'billing', event: 'waiting', status: 'waiting', tick: 2, occurredAt: 3_200 })]);
   assert.is(store.readDomains()[0]?.activatedAt, 2_000);
   store.writeBatch([change({ domain: 'billing', event: 'activated', status: 'active', tick: 3, occurredAt: 4_000 })]);
@@ -102,9 +100,7 @@ writeBatch('orders the current rows by domain name', ({ store }) => {
 
 writeBatch('writes the whole batch or, when one change fails, nothing', ({ store }) => {
   const tooLong = 'x'.repeat(101);
-  const error = catchThunderlineError(() =>
-    store.writeBatch([change({ domain: 'billing' }), change({ domain: tooLong })]),
-  );
+  const error = catchThunderlineError(() => store.writeBatch([change({ domain: 'billing' }), change({ domain: tooLong })]));
   assert.is(error.code, 'ERR_DB_FAILURE');
   assert.is(
     error.message,
@@ -138,11 +134,7 @@ writeBatch('refuses to write after close, and close is idempotent', ({ store }) 
 const readHistory = storeSuite('readHistory');
 
 readHistory('returns the newest rows first', ({ store }) => {
-  store.writeBatch([
-    change({ domain: 'a', tick: 1 }),
-    change({ domain: 'b', tick: 2 }),
-    change({ domain: 'a', tick: 3 }),
-  ]);
+  store.writeBatch([change({ domain: 'a', tick: 1 }), change({ domain: 'b', tick: 2 }), change({ domain: 'a', tick: 3 })]);
   assert.equal(
     store.readHistory().map((row) => row.tickCount),
     [3, 2, 1],
@@ -241,9 +233,7 @@ runs('has no latest run before the first begins', ({ store }) => {
 
 runs('refuses to begin a run id twice', ({ store }) => {
   store.beginRun({ runId: 'r1', startedAt: 1_000, tickIntervalMs: null, version: '0.1.0' });
-  const error = catchThunderlineError(() =>
-    store.beginRun({ runId: 'r1', startedAt: 2_000, tickIntervalMs: null, version: '0.1.0' }),
-  );
+  const error = catchThunderlineError(() => store.beginRun({ runId: 'r1', startedAt: 2_000, tickIntervalMs: null, version: '0.1.0' }));
   assert.is(error.code, 'ERR_DB_FAILURE');
   assert.is(error.message, 'store ":memory:": beginRun "r1" failed: UNIQUE constraint failed: runtime_runs.run_id');
 });

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { RestartBackoff } from '../../../src/supervisor/index.ts';
 import type { SupervisorRef } from '../../../src/supervisor/index.ts';
+import { RestartBackoff } from '../../../src/supervisor/index.ts';
 import {
   crashChild,
   emptyContext,

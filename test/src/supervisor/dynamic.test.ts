@@ -154,7 +154,10 @@ restartChild('rejects ERR_CHILD_RESTARTING while the supervisor waits to restart
 
 restartChild('rejects ERR_CHILD_START_FAILED when the start fails, keeping the spec', async (context) => {
   let refuse = false;
-  const sup = await startKept(context, { name: 'app', children: [workerSpec('a', { failStart: () => (refuse ? new Error('nope') : undefined) })] });
+  const sup = await startKept(context, {
+    name: 'app',
+    children: [workerSpec('a', { failStart: () => (refuse ? new Error('nope') : undefined) })],
+  });
   await sup.terminateChild('a');
   refuse = true;
   const error = await rejection(() => sup.restartChild('a'));

@@ -16,7 +16,7 @@ import { ThunderlineError } from '../../../src/errors.ts';
 import type { SupervisorEvent, ThunderlineEvent } from '../../../src/events.ts';
 import { ALL_TOPICS } from '../../../src/pubsub/index.ts';
 import type { ChildSpec, RestartType, ShutdownValue, SupervisorOptions } from '../../../src/supervisor/spec.ts';
-import { startSupervisor, SupervisorRef } from '../../../src/supervisor/supervisor-ref.ts';
+import { SupervisorRef, startSupervisor } from '../../../src/supervisor/supervisor-ref.ts';
 import { within } from '../../support/within.ts';
 
 /** What every kernel test gets from `before.each`. */
@@ -59,7 +59,10 @@ export function tearDown(context: KernelContext): void {
 
 function isSupervisorEvent(event: ThunderlineEvent): event is SupervisorEvent {
   return (
-    event.type === 'child_started' || event.type === 'child_exited' || event.type === 'child_restarted' || event.type === 'supervisor_escalated'
+    event.type === 'child_started' ||
+    event.type === 'child_exited' ||
+    event.type === 'child_restarted' ||
+    event.type === 'supervisor_escalated'
   );
 }
 
@@ -204,7 +207,9 @@ export async function crashAndAwaitRestart(context: KernelContext, sup: Supervis
 
 /** The ids of the events of `type`, in publish order. */
 export function childrenOf(events: readonly SupervisorEvent[], type: SupervisorEvent['type'], supervisor?: string): string[] {
-  return events.filter((event) => event.type === type && (supervisor === undefined || event.supervisor === supervisor)).map((event) => event.child);
+  return events
+    .filter((event) => event.type === type && (supervisor === undefined || event.supervisor === supervisor))
+    .map((event) => event.child);
 }
 
 /** Runs `fn` and returns the ThunderlineError it rejects with; fails on anything else. */

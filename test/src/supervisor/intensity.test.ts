@@ -33,7 +33,10 @@ defaults('escalates on one restart more than maxRestarts within maxSeconds', asy
   crashChild(sup, 'a');
   const signal = await exitOf(sup);
   assert.ok(hasCode(signal.reason, 'ERR_RESTART_INTENSITY'));
-  assert.is((signal.reason as Error).message, 'supervisor "app" gave up: 2 restarts within 2 s exceed maxRestarts 1; last exit: child "a": a crashed');
+  assert.is(
+    (signal.reason as Error).message,
+    'supervisor "app" gave up: 2 restarts within 2 s exceed maxRestarts 1; last exit: child "a": a crashed',
+  );
 });
 
 defaults('maxRestarts 0 escalates on the first crash', async (context) => {

@@ -47,13 +47,7 @@ nesting('stop shuts the tree down depth first in reverse start order', async (co
   await root.stop();
   assert.equal(
     context.events.map((event) => `${event.type} ${event.supervisor}/${event.child}`),
-    [
-      'child_exited root/c',
-      'child_exited inner/w2',
-      'child_exited inner/w1',
-      'child_exited root/inner',
-      'child_exited root/a',
-    ],
+    ['child_exited root/c', 'child_exited inner/w2', 'child_exited inner/w1', 'child_exited root/inner', 'child_exited root/a'],
   );
 });
 
@@ -91,7 +85,10 @@ nesting('escalation climbs until a supervisor can absorb it', async (context) =>
   await midBack;
   assert.ok(hasCode(innerExit.reason, 'ERR_RESTART_INTENSITY'));
   assert.ok(hasCode(midExit.reason, 'ERR_RESTART_INTENSITY'));
-  assert.match((midExit.reason as Error).message, /^supervisor "mid" gave up: 1 restarts within 5 s exceed maxRestarts 0; last exit: child "inner": ERR_RESTART_INTENSITY: supervisor "inner" gave up/);
+  assert.match(
+    (midExit.reason as Error).message,
+    /^supervisor "mid" gave up: 1 restarts within 5 s exceed maxRestarts 0; last exit: child "inner": ERR_RESTART_INTENSITY: supervisor "inner" gave up/,
+  );
   assert.equal(
     context.events.filter((event) => event.type === 'supervisor_escalated').map((event) => event.supervisor),
     ['inner', 'mid'],

@@ -70,38 +70,41 @@ const intensity = suite<KernelContext>('one_for_all: intensity exceeded', emptyC
 intensity.before.each(setUp);
 intensity.after.each(tearDown);
 
-intensity('escalates on the fourth crash in 5 s: reverse-order shutdown, ERR_RESTART_INTENSITY, restarted by its parent', async (context) => {
-  const root = await startKept(context, {
-    name: 'root',
-    children: [supervisorSpec('app', { strategy: 'one_for_all', children: [workerSpec('a'), workerSpec('b'), workerSpec('c')] })],
-  });
-  const app = nestedSupervisor(root, 'app');
-  for (let crash = 1; crash <= 3; crash += 1) {
-    const cBack = nextSupervisorEvent(context.system, 'child_restarted', 'c');
+intensity(
+  'escalates on the fourth crash in 5 s: reverse-order shutdown, ERR_RESTART_INTENSITY, restarted by its parent',
+  async (context) => {
+    const root = await startKept(context, {
+      name: 'root',
+      children: [supervisorSpec('app', { strategy: 'one_for_all', children: [workerSpec('a'), workerSpec('b'), workerSpec('c')] })],
+    });
+    const app = nestedSupervisor(root, 'app');
+    for (let crash = 1; crash <= 3; crash += 1) {
+      const cBack = nextSupervisorEvent(context.system, 'child_restarted', 'c');
+      crashChild(app, 'b');
+      await cBack;
+    }
+    const refs = app.whichChildren().map((child) => child.ref);
+    context.events.length = 0;
+
+    const restartedByRoot = nextSupervisorEvent(context.system, 'child_restarted', 'app');
     crashChild(app, 'b');
-    await cBack;
-  }
-  const refs = app.whichChildren().map((child) => child.ref);
-  context.events.length = 0;
+    const signal = await exitOf(app);
+    assert.ok(hasCode(signal.reason, 'ERR_RESTART_INTENSITY'));
+    assert.is(
+      (signal.reason as Error).message,
+      'supervisor "app" gave up: 4 restarts within 5 s exceed maxRestarts 3; last exit: child "b": b crashed',
+    );
+    assert.equal(childrenOf(context.events, 'child_exited', 'app'), ['b', 'c', 'a']);
+    assert.equal(childrenOf(context.events, 'child_restarted', 'app'), []);
+    assert.equal(childrenOf(context.events, 'supervisor_escalated', 'app'), ['b']);
+    assert.ok(refs.every((ref) => ref !== undefined && !ref.alive));
 
-  const restartedByRoot = nextSupervisorEvent(context.system, 'child_restarted', 'app');
-  crashChild(app, 'b');
-  const signal = await exitOf(app);
-  assert.ok(hasCode(signal.reason, 'ERR_RESTART_INTENSITY'));
-  assert.is(
-    (signal.reason as Error).message,
-    'supervisor "app" gave up: 4 restarts within 5 s exceed maxRestarts 3; last exit: child "b": b crashed',
-  );
-  assert.equal(childrenOf(context.events, 'child_exited', 'app'), ['b', 'c', 'a']);
-  assert.equal(childrenOf(context.events, 'child_restarted', 'app'), []);
-  assert.equal(childrenOf(context.events, 'supervisor_escalated', 'app'), ['b']);
-  assert.ok(refs.every((ref) => ref !== undefined && !ref.alive));
-
-  await restartedByRoot;
-  assert.equal(childrenOf(context.events, 'child_exited', 'root'), ['app']);
-  assert.is.not(nestedSupervisor(root, 'app'), app);
-  assert.equal(nestedSupervisor(root, 'app').countChildren(), { specs: 3, active: 3, supervisors: 0, workers: 3 });
-});
+    await restartedByRoot;
+    assert.equal(childrenOf(context.events, 'child_exited', 'root'), ['app']);
+    assert.is.not(nestedSupervisor(root, 'app'), app);
+    assert.equal(nestedSupervisor(root, 'app').countChildren(), { specs: 3, active: 3, supervisors: 0, workers: 3 });
+  },
+);
 
 // ---
 
@@ -152,7 +155,11 @@ restartFails('escalates when the restart keeps failing', async (context) => {
   const sup = await startKept(context, {
     name: 'app',
     strategy: 'one_for_all',
-    children: [workerSpec('a'), workerSpec('b', { failStart: () => (refuse ? new Error('b refused to start') : undefined) }), workerSpec('c')],
+    children: [
+      workerSpec('a'),
+      workerSpec('b', { failStart: () => (refuse ? new Error('b refused to start') : undefined) }),
+      workerSpec('c'),
+    ],
   });
   refuse = true;
   crashChild(sup, 'a');

@@ -53,7 +53,14 @@ base('reports the crash reason in child_exited', async (context) => {
   const exited = nextSupervisorEvent(context.system, 'child_exited', 'a');
   crashChild(sup, 'a', new Error('disk on fire'));
   const event = await exited;
-  assert.equal(event, { type: 'child_exited', supervisor: 'app', child: 'a', time: '2026-01-01T00:00:00.000Z', reason: 'disk on fire', restarts: 0 });
+  assert.equal(event, {
+    type: 'child_exited',
+    supervisor: 'app',
+    child: 'a',
+    time: '2026-01-01T00:00:00.000Z',
+    reason: 'disk on fire',
+    restarts: 0,
+  });
 });
 
 // ---
@@ -62,46 +69,52 @@ const intensity = suite<KernelContext>('one_for_one: intensity exceeded', emptyC
 intensity.before.each(setUp);
 intensity.after.each(tearDown);
 
-intensity('escalates on the fourth crash in 5 s: reverse-order shutdown, ERR_RESTART_INTENSITY, restarted by its parent', async (context) => {
-  const root = await startKept(context, {
-    name: 'root',
-    children: [supervisorSpec('app', { strategy: 'one_for_one', children: [workerSpec('a'), workerSpec('b'), workerSpec('c')] })],
-  });
-  const app = nestedSupervisor(root, 'app');
-  for (let crash = 1; crash <= 3; crash += 1) await crashAndAwaitRestart(context, app, 'b');
-  assert.equal(app.restartBudget(), { restarts: 3, maxRestarts: 3, maxSeconds: 5 });
-  const refs = app.whichChildren().map((child) => child.ref);
-  context.events.length = 0;
+intensity(
+  'escalates on the fourth crash in 5 s: reverse-order shutdown, ERR_RESTART_INTENSITY, restarted by its parent',
+  async (context) => {
+    const root = await startKept(context, {
+      name: 'root',
+      children: [supervisorSpec('app', { strategy: 'one_for_one', children: [workerSpec('a'), workerSpec('b'), workerSpec('c')] })],
+    });
+    const app = nestedSupervisor(root, 'app');
+    for (let crash = 1; crash <= 3; crash += 1) await crashAndAwaitRestart(context, app, 'b');
+    assert.equal(app.restartBudget(), { restarts: 3, maxRestarts: 3, maxSeconds: 5 });
+    const refs = app.whichChildren().map((child) => child.ref);
+    context.events.length = 0;
 
-  const restartedByRoot = nextSupervisorEvent(context.system, 'child_restarted', 'app');
-  crashChild(app, 'b');
-  const signal = await exitOf(app);
+    const restartedByRoot = nextSupervisorEvent(context.system, 'child_restarted', 'app');
+    crashChild(app, 'b');
+    const signal = await exitOf(app);
 
-  assert.ok(hasCode(signal.reason, 'ERR_RESTART_INTENSITY'));
-  assert.is(
-    (signal.reason as Error).message,
-    'supervisor "app" gave up: 4 restarts within 5 s exceed maxRestarts 3; last exit: child "b": b crashed',
-  );
-  assert.equal(childrenOf(context.events, 'child_exited', 'app'), ['b', 'c', 'a']);
-  assert.equal(childrenOf(context.events, 'supervisor_escalated', 'app'), ['b']);
-  assert.ok(refs.every((ref) => ref !== undefined && !ref.alive), 'every child of the escalated supervisor is gone');
+    assert.ok(hasCode(signal.reason, 'ERR_RESTART_INTENSITY'));
+    assert.is(
+      (signal.reason as Error).message,
+      'supervisor "app" gave up: 4 restarts within 5 s exceed maxRestarts 3; last exit: child "b": b crashed',
+    );
+    assert.equal(childrenOf(context.events, 'child_exited', 'app'), ['b', 'c', 'a']);
+    assert.equal(childrenOf(context.events, 'supervisor_escalated', 'app'), ['b']);
+    assert.ok(
+      refs.every((ref) => ref !== undefined && !ref.alive),
+      'every child of the escalated supervisor is gone',
+    );
 
-  await restartedByRoot;
-  const rootExit = context.events.find((event) => event.supervisor === 'root' && event.type === 'child_exited');
-  assert.is(rootExit?.reason.startsWith('ERR_RESTART_INTENSITY: supervisor "app" gave up'), true);
-  const fresh = nestedSupervisor(root, 'app');
-  assert.is.not(fresh, app);
-  assert.equal(
-    fresh.whichChildren().map((child) => [child.id, child.status]),
-    [
-      ['a', 'running'],
-      ['b', 'running'],
-      ['c', 'running'],
-    ],
-  );
-  assert.equal(fresh.restartBudget().restarts, 0);
-  assert.equal(root.restartBudget().restarts, 1);
-});
+    await restartedByRoot;
+    const rootExit = context.events.find((event) => event.supervisor === 'root' && event.type === 'child_exited');
+    assert.is(rootExit?.reason.startsWith('ERR_RESTART_INTENSITY: supervisor "app" gave up'), true);
+    const fresh = nestedSupervisor(root, 'app');
+    assert.is.not(fresh, app);
+    assert.equal(
+      fresh.whichChildren().map((child) => [child.id, child.status]),
+      [
+        ['a', 'running'],
+        ['b', 'running'],
+        ['c', 'running'],
+      ],
+    );
+    assert.equal(fresh.restartBudget().restarts, 0);
+    assert.equal(root.restartBudget().restarts, 1);
+  },
+);
 
 intensity('three crashes in 5 s stay within the default budget', async (context) => {
   const sup = await startKept(context, { name: 'app', children: [workerSpec('a'), workerSpec('b')] });

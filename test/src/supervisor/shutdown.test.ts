@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { shutdownChild, supervisorSpec, validateChildSpecs } from '../../../src/supervisor/index.ts';
 import { spawnActor } from '../../../src/actor/index.ts';
+import { shutdownChild, supervisorSpec, validateChildSpecs } from '../../../src/supervisor/index.ts';
 import {
   bounded,
   childRef,
@@ -52,7 +52,10 @@ values('a timeout gives the child exactly that many ms of clock time to stop, th
 values('a worker gets 5000 ms by default', async (context) => {
   let terminating!: () => void;
   const inTerminate = new Promise<void>((resolve) => (terminating = resolve));
-  const sup = await startKept(context, { name: 'app', children: [workerSpec('a', { terminateHangs: true, onTerminate: () => terminating() })] });
+  const sup = await startKept(context, {
+    name: 'app',
+    children: [workerSpec('a', { terminateHangs: true, onTerminate: () => terminating() })],
+  });
   const a = childRef(sup, 'a');
   const terminated = later(bounded(sup.terminateChild('a'), 'terminateChild'));
   await bounded(inTerminate, 'terminate');

@@ -3,7 +3,17 @@ import * as assert from 'uvu/assert';
 import { spawnActor } from '../../../src/actor/index.ts';
 import { hasCode } from '../../../src/errors.ts';
 import { startSupervisor, supervisorSpec } from '../../../src/supervisor/index.ts';
-import { childrenOf, emptyContext, type KernelContext, rejection, setUp, startKept, tearDown, workerBehaviour, workerSpec } from './helpers.ts';
+import {
+  childrenOf,
+  emptyContext,
+  type KernelContext,
+  rejection,
+  setUp,
+  startKept,
+  tearDown,
+  workerBehaviour,
+  workerSpec,
+} from './helpers.ts';
 
 const ordered = suite<KernelContext>('ordered start', emptyContext());
 ordered.before.each(setUp);
@@ -11,7 +21,10 @@ ordered.after.each(tearDown);
 
 ordered('starts children in list order, each fully started before the next begins', async (context) => {
   const log = context.log;
-  const sup = await startKept(context, { name: 'app', children: [workerSpec('a', { log }), workerSpec('b', { log }), workerSpec('c', { log })] });
+  const sup = await startKept(context, {
+    name: 'app',
+    children: [workerSpec('a', { log }), workerSpec('b', { log }), workerSpec('c', { log })],
+  });
   assert.equal(log, ['init:a', 'init-done:a', 'init:b', 'init-done:b', 'init:c', 'init-done:c']);
   assert.equal(childrenOf(context.events, 'child_started'), ['a', 'b', 'c']);
   assert.equal(
@@ -32,36 +45,45 @@ const rollback = suite<KernelContext>('a failed start', emptyContext());
 rollback.before.each(setUp);
 rollback.after.each(tearDown);
 
-rollback('rejects ERR_CHILD_START_FAILED naming the child and the cause, after stopping the started children in reverse order', async (context) => {
-  const log = context.log;
-  const cause = new Error('port 5432 refused the connection');
-  let dStarted = false;
-  const error = await rejection(() =>
-    startSupervisor(context.system, {
-      name: 'app',
-      children: [
-        workerSpec('a', { log }),
-        workerSpec('b', { log }),
-        workerSpec('db', { failStart: () => cause }),
-        { id: 'd', start: async () => ((dStarted = true), Promise.reject(new Error('unreachable'))) },
+rollback(
+  'rejects ERR_CHILD_START_FAILED naming the child and the cause, after stopping the started children in reverse order',
+  async (context) => {
+    const log = context.log;
+    const cause = new Error('port 5432 refused the connection');
+    let dStarted = false;
+    const error = await rejection(() =>
+      startSupervisor(context.system, {
+        name: 'app',
+        children: [
+          workerSpec('a', { log }),
+          workerSpec('b', { log }),
+          workerSpec('db', { failStart: () => cause }),
+          {
+            id: 'd',
+            start: async () => {
+              dStarted = true;
+              throw new Error('unreachable');
+            },
+          },
+        ],
+      }),
+    );
+    assert.is(error.code, 'ERR_CHILD_START_FAILED');
+    assert.is(error.message, 'supervisor "app": child "db" failed to start: port 5432 refused the connection');
+    assert.is(error.cause, cause);
+    assert.equal(log, ['init:a', 'init-done:a', 'init:b', 'init-done:b', 'terminate:b', 'terminated:b', 'terminate:a', 'terminated:a']);
+    assert.equal(
+      context.events.map((event) => [event.type, event.child]),
+      [
+        ['child_started', 'a'],
+        ['child_started', 'b'],
+        ['child_exited', 'b'],
+        ['child_exited', 'a'],
       ],
-    }),
-  );
-  assert.is(error.code, 'ERR_CHILD_START_FAILED');
-  assert.is(error.message, 'supervisor "app": child "db" failed to start: port 5432 refused the connection');
-  assert.is(error.cause, cause);
-  assert.equal(log, ['init:a', 'init-done:a', 'init:b', 'init-done:b', 'terminate:b', 'terminated:b', 'terminate:a', 'terminated:a']);
-  assert.equal(
-    context.events.map((event) => [event.type, event.child]),
-    [
-      ['child_started', 'a'],
-      ['child_started', 'b'],
-      ['child_exited', 'b'],
-      ['child_exited', 'a'],
-    ],
-  );
-  assert.not.ok(dStarted, 'no child after the failed one is started');
-});
+    );
+    assert.not.ok(dStarted, 'no child after the failed one is started');
+  },
+);
 
 rollback('a child whose init throws fails the start with that cause', async (context) => {
   const cause = new Error('config missing');
@@ -71,8 +93,7 @@ rollback('a child whose init throws fails the start with that cause', async (con
       children: [
         {
           id: 'cfg',
-          start: ({ system }) =>
-            spawnActor(system, { ...workerBehaviour('cfg'), init: () => Promise.reject(cause) }, undefined),
+          start: ({ system }) => spawnActor(system, { ...workerBehaviour('cfg'), init: () => Promise.reject(cause) }, undefined),
         },
       ],
     }),
@@ -103,7 +124,13 @@ rollback('an invalid spec starts nothing', async (context) => {
     startSupervisor(context.system, {
       name: 'app',
       children: [
-        { id: 'a', start: async ({ system }) => ((started = true), spawnActor(system, workerBehaviour('a'), undefined)) },
+        {
+          id: 'a',
+          start: async ({ system }) => {
+            started = true;
+            return spawnActor(system, workerBehaviour('a'), undefined);
+          },
+        },
         { id: 'b', start: async ({ system }) => spawnActor(system, workerBehaviour('b'), undefined), shutdown: -1 },
       ],
     }),
