@@ -20,7 +20,7 @@ import type { RuntimeParts } from '../src/runtime/runtime.ts';
 import type { RegistryStore } from '../src/store/registry-store.ts';
 import type { AnyActorRef, ChildSpec } from '../src/supervisor/spec.ts';
 import { SupervisorRef, startSupervisor } from '../src/supervisor/supervisor-ref.ts';
-import { DOMAINS_SUPERVISOR, type DomainsTreeOptions, domainsTree } from './domains.ts';
+import { type DomainsTreeOptions, domainsTree } from './domains.ts';
 import { tickSystemTree } from './tick-system.ts';
 
 /** The root supervisor's name. */
@@ -69,6 +69,18 @@ export function findChild(root: SupervisorRef, ids: readonly string[]): AnyActor
   return current;
 }
 
+/** Finds a running child with `id` anywhere under `root`, depth first in start order. */
+export function findRunning(root: SupervisorRef, id: string): AnyActorRef | undefined {
+  for (const child of root.whichChildren()) {
+    if (child.id === id && child.ref) return child.ref;
+    if (child.ref instanceof SupervisorRef) {
+      const found = findRunning(child.ref, id);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /** Starts the application tree and returns what the `Runtime` needs. */
 export async function startApplicationTree(input: ApplicationTreeInput): Promise<RuntimeParts> {
   const root = await startSupervisor(input.system, {
@@ -94,7 +106,9 @@ export async function startApplicationTree(input: ApplicationTreeInput): Promise
     flushRegistry: async () => {
       await running<{ type: 'flush' }>(['tick_system', 'domain_registry']).call({ type: 'flush' });
     },
-    findDomain: (name) => findChild(root, [DOMAINS_SUPERVISOR, name]),
+    // A domain may sit under `domains` or an infrastructure slot (the Thunderline tree puts some
+    // there); the registry says which names are domains, the tree says where they run.
+    findDomain: (name) => (input.table.domainStatus(name) ? findRunning(root, name) : undefined),
   };
   if (input.beforeClose) parts.beforeClose = input.beforeClose;
   return parts;

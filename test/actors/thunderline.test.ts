@@ -5,6 +5,7 @@ import { hasCode } from '../../src/errors.ts';
 import type { SupervisorEvent, ThunderlineEvent } from '../../src/events.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { bootThunderline, startThunderline, THUNDERLINE_DOMAINS, thunderlineTree, validateDisable } from '../../supervisors/thunderline.ts';
+import { within } from '../support/within.ts';
 import { recordEvents } from './helpers.ts';
 
 const manual = () => ({ tickInterval: 'manual' as const, database: ':memory:', clock: new ManualClock() });
@@ -104,6 +105,29 @@ tree('with cerebros, thunderbolt bridge requests become trials that thunderprism
     ['bridge', 'bridge'],
   );
   assert.is((await t.handles.thunderprism?.dag())?.nodes.length, 2);
+});
+
+tree('runtime.kill reaches a domain in an infrastructure slot, which comes back on the next tick', async (context) => {
+  const runtime = await startThunderline(manual());
+  context.runtime = runtime;
+  await runtime.tick();
+  const events = recordEvents(runtime);
+  const waiting = new Promise<void>((resolve) => {
+    const off = runtime.subscribe('system:domain_waiting', (event) => {
+      if ((event as { domain: string }).domain === 'thundergate') {
+        off();
+        resolve();
+      }
+    });
+  });
+  runtime.kill('thundergate', 'simulated fault');
+  await within(waiting, 'thundergate waiting again');
+  await runtime.tick();
+  const lifecycle = events
+    .filter((e) => e.type.startsWith('domain_') && (e as { domain: string }).domain === 'thundergate')
+    .map((e) => e.type);
+  assert.equal(lifecycle, ['domain_crashed', 'domain_restarting', 'domain_waiting', 'domain_activated']);
+  assert.is(runtime.registry.domainStatus('thundergate')?.restarts, 1);
 });
 
 tree.run();
