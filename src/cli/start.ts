@@ -12,6 +12,7 @@ import { startThunderline, THUNDERLINE_DOMAINS, validateDisable } from '../../su
 import type { ThunderlineEvent } from '../events.ts';
 import type { ServerOptions } from '../runtime/options.ts';
 import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
+import { formatEvent } from './format-event.ts';
 import { parseFlags } from './parse.ts';
 import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
 
@@ -97,25 +98,24 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
   };
 }
 
-function describe(event: ThunderlineEvent): string | undefined {
+/** What `start` logs (without `--json-logs`): lifecycle events, failures, the first and late ticks. */
+function worthLogging(event: ThunderlineEvent): boolean {
   switch (event.type) {
     case 'tick':
-      return event.tick === 1 || event.lateMs > 50
-        ? `tick ${event.tick} (${event.activeDomains} active, late ${event.lateMs} ms)`
-        : undefined;
+      return event.tick === 1 || event.lateMs > 50;
     case 'domain_waiting':
     case 'domain_activated':
     case 'domain_deactivated':
     case 'domain_crashed':
     case 'domain_restarting':
     case 'domain_failed':
-      return `[tick ${event.tick}] ${event.domain} ${event.type.slice('domain_'.length)}${event.reason ? `: ${event.reason}` : ''}`;
+      return true;
     case 'child_exited':
     case 'child_restarted':
     case 'supervisor_escalated':
-      return event.reason === 'shutdown' ? undefined : `${event.supervisor}/${event.child} ${event.type}: ${event.reason}`;
+      return event.reason !== 'shutdown';
     default:
-      return undefined;
+      return false;
   }
 }
 
@@ -137,10 +137,7 @@ export async function runStart(argv: string[], io: CliIo, signals: NodeJS.Proces
   );
   runtime.subscribe('*', (event) => {
     if (config.jsonLogs) io.out(JSON.stringify(event));
-    else {
-      const line = describe(event);
-      if (line) io.out(line);
-    }
+    else if (worthLogging(event)) io.out(formatEvent(event));
     if (event.type === 'tick' && config.maxTicks !== undefined && event.tick >= config.maxTicks) {
       // Let this tick's round finish (domains handle it), then stop in reverse start order.
       setImmediate(() => void runtime.stop('shutdown').catch(() => undefined));

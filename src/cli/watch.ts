@@ -9,6 +9,7 @@
  */
 import { WebSocket } from 'ws';
 import type { SequencedEvent, ServerFrame } from '../server/frames.ts';
+import { formatEvent } from './format-event.ts';
 import { parseFlags } from './parse.ts';
 import { type CliIo, EXIT, usageError } from './usage-error.ts';
 
@@ -232,40 +233,5 @@ function errorText(body: string): string {
     return typeof parsed.error === 'string' ? parsed.error : '';
   } catch {
     return body.trim().slice(0, 200);
-  }
-}
-
-/** One readable line per event: time, seq, type, then the fields that matter for its kind. */
-export function formatEvent(event: SequencedEvent): string {
-  const head = `${event.time}  #${event.seq}  ${event.type}`;
-  switch (event.type) {
-    case 'tick':
-      return `${head} ${event.tick}  active=${event.activeDomains} late=${event.lateMs}ms`;
-    case 'domain_waiting':
-    case 'domain_activated':
-    case 'domain_deactivated':
-    case 'domain_crashed':
-    case 'domain_restarting':
-    case 'domain_failed':
-      return `${head} ${event.domain}  tick=${event.tick}${event.reason ? `  reason: ${event.reason}` : ''}`;
-    case 'child_started':
-    case 'child_exited':
-    case 'child_restarted':
-    case 'supervisor_escalated':
-      return `${head} ${event.supervisor}/${event.child}  restarts=${event.restarts}${event.reason ? `  reason: ${event.reason}` : ''}`;
-    case 'dead_letter':
-      return `${head} ${event.actor}  message=${event.messageType} count=${event.count}`;
-    case 'subscriber_failed':
-      return `${head} ${event.topic}  reason: ${event.reason}`;
-    default: {
-      const {
-        seq: _seq,
-        type: _type,
-        time: _time,
-        ...rest
-      } = event as { seq: number; type: string; time: string } & Record<string, unknown>;
-      const text = JSON.stringify(rest);
-      return `${head} ${text.length > 200 ? `${text.slice(0, 197)}...` : text}`;
-    }
   }
 }
