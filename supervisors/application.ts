@@ -19,9 +19,12 @@ import { ThunderlineError } from '../src/errors.ts';
 import type { RuntimeParts } from '../src/runtime/runtime.ts';
 import type { RegistryStore } from '../src/store/registry-store.ts';
 import type { AnyActorRef, ChildSpec } from '../src/supervisor/spec.ts';
-import { SupervisorRef, startSupervisor } from '../src/supervisor/supervisor-ref.ts';
+import { SupervisorRef, startSupervisor, supervisorSpec } from '../src/supervisor/supervisor-ref.ts';
 import { type DomainsTreeOptions, domainsTree } from './domains.ts';
 import { tickSystemTree } from './tick-system.ts';
+
+/** The supervisor of the web server(s). */
+export const WEB_SUPERVISOR = 'web';
 
 /** The root supervisor's name. */
 export const APPLICATION_SUPERVISOR = 'application';
@@ -55,7 +58,11 @@ export function applicationTree(input: ApplicationTreeInput): ChildSpec[] {
     domainsTree(input.domains, input.deps, input.domainRestarts),
     ...(input.earlyInfrastructure ?? []),
     ...(input.lateInfrastructure ?? []),
-    ...(input.web ?? []),
+    // The web server gets its own supervisor, with backoff: a crashed server restarts (on the same
+    // port) without spending the root's budget, which is reserved for escalations.
+    ...(input.web && input.web.length > 0
+      ? [supervisorSpec(WEB_SUPERVISOR, { strategy: 'one_for_one', backoff: { minMs: 100, maxMs: 5000 }, children: input.web })]
+      : []),
   ];
 }
 

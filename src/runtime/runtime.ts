@@ -80,6 +80,11 @@ export class Runtime {
     return this.parts.system;
   }
 
+  /** The root supervisor of the application tree (for `whichChildren`, `tree()`, budgets). */
+  get supervisor(): SupervisorRef {
+    return this.parts.root;
+  }
+
   /** The package version this runtime runs. */
   get version(): string {
     return this.parts.version;

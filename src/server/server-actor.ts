@@ -49,10 +49,13 @@ export function serverChild(input: ServerChildInput): ServerChild {
     maxBatchEvents: config.maxBatchEvents,
   });
   let current: EventServer | undefined;
+  // A restarted server binds the port the first one got (port 0 picks once), so clients and
+  // the dashboard reconnect to the same URL.
+  let boundPort: number | undefined;
   const behaviour: Behaviour<EventServer, WebServerMsg, undefined> = {
     name: WEB_SERVER_ID,
     async init(_args, ctx) {
-      const server = await EventServer.start(config, {
+      const server = await EventServer.start(boundPort === undefined ? config : { ...config, port: boundPort }, {
         hub,
         clock: ctx.system.clock,
         registry: input.registry,
@@ -63,6 +66,7 @@ export function serverChild(input: ServerChildInput): ServerChild {
         tree: input.tree,
       });
       current = server;
+      boundPort = Number(new URL(server.url).port);
       server.onError((error) => ctx.self.cast({ type: 'server_failed', error }));
       // A kill skips terminate: the socket must still be released.
       ctx.self.onExit(() => {

@@ -10,6 +10,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineDomain, type Runtime, startRuntime } from '../../src/index.ts';
+import { findRunning } from '../../supervisors/application.ts';
 import { within as withinMs } from '../support/within.ts';
 
 const within = <T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> => withinMs(promise, what, ms);
@@ -105,6 +106,19 @@ Dashboard('filters the event log by type', async ({ page }) => {
     texts.join('\n'),
   );
   await page.selectOption('#filter-kind', 'all');
+});
+
+Dashboard('reconnects by itself after the server restarts, and catches up on what it missed', async ({ runtime, page }) => {
+  const server = findRunning(runtime.supervisor, 'web_server');
+  assert.ok(server, 'the web server runs');
+  const disconnected = page.locator('body[data-connection="disconnected"]').waitFor({ timeout: 5000 });
+  server.kill('test: drop every socket');
+  await disconnected;
+  // This tick happens while the page is away: only a resume with `since` brings its event back.
+  const missed = await runtime.tick();
+  await page.locator('body[data-connection="connected"]').waitFor({ timeout: 10_000 });
+  await page.locator('#log li', { hasText: new RegExp(`#\\d+\\s+tick ${missed} `) }).waitFor({ timeout: 5000 });
+  assert.is(await page.locator('#banner').textContent(), '');
 });
 
 Dashboard('saves a screenshot, then says so when the runtime goes away', async (context) => {

@@ -74,7 +74,7 @@ Http('GET /api/domains, /api/tree and /api/history answer JSON', async ({ runtim
   };
   assert.equal(
     tree.tree.children.map((child) => child.id),
-    ['tick_system', 'domains', 'web_server'],
+    ['tick_system', 'domains', 'web'],
   );
   const history = (await (await get(runtime, '/api/history?domain=alpha&limit=5')).json()) as { history: Array<{ event: string }> };
   assert.equal(
