@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: runs every `bench/*.bench.ts` in its own process (with `--expose-gc`, so the
+ * `npm run bench`: builds `dist/`, then runs every `bench/*.bench.ts` in its own process (with `--expose-gc`, so the
  * memory figures are taken after a full collection), one after another, printing their tables.
  * `npm run bench -- store` runs only the benches whose name contains "store".
  *
@@ -18,6 +18,10 @@ const benches = readdirSync(dir)
   .filter((file) => file.endsWith('.bench.ts'))
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort();
+
+// Benches that measure the built package (`dist/`) must see the current source.
+const build = spawnSync('npm', ['run', '--silent', 'build'], { cwd: path.dirname(dir), stdio: 'inherit' });
+if (build.status !== 0) process.stdout.write('(npm run build failed: benches of the built package are skipped or stale)\n');
 
 let failed = 0;
 for (const file of benches) {

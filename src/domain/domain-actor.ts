@@ -83,6 +83,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
   async function activate(state: DomainState, tick: number, event: TickEvent | undefined, ctx: ActorContext<DomainMsg>): Promise<void> {
     state.machine.send({ type: 'TICK', tick });
     ctx.system.clock.clearTimeout(state.timeout);
+    state.timeout = undefined;
     try {
       // The domain's own supervisor: started now when the domain declares children, else on first
       // use of `meta.supervisor` (a second actor per domain costs ~3 KB and a mailbox round trip).
