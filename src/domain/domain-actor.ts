@@ -76,9 +76,11 @@ function machineState(state: DomainState): DomainMachineState {
 function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behaviour<DomainState, DomainMsg, undefined> {
   const { name } = definition;
   const timeoutMs = definition.activationTimeout ?? deps.activationTimeoutMs;
-  // Rounds this domain has taken a tick of and not yet handled, oldest first (the mailbox is FIFO);
-  // left on exit so tick() never hangs.
+  // Rounds this domain has taken a tick of and not yet handled, oldest first from `openHead` (the
+  // mailbox is FIFO); left on exit so tick() never hangs. A head index instead of `shift()` keeps
+  // the steady tick free of array moves: the list empties (and resets) once per handled tick.
   const openRounds: TickRound[] = [];
+  let openHead = 0;
 
   async function activate(state: DomainState, tick: number, event: TickEvent | undefined, ctx: ActorContext<DomainMsg>): Promise<void> {
     state.machine.send({ type: 'TICK', tick });
@@ -129,7 +131,11 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
   }
 
   function leaveRound(round: TickRound): void {
-    openRounds.shift();
+    openHead += 1;
+    if (openHead === openRounds.length) {
+      openRounds.length = 0;
+      openHead = 0;
+    }
     round.leave();
   }
 
@@ -162,7 +168,10 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         state.children = undefined;
         children?.kill('killed');
         machine.stop();
-        for (const round of openRounds.splice(0)) round.leave();
+        const owed = openRounds.slice(openHead);
+        openRounds.length = 0;
+        openHead = 0;
+        for (const round of owed) round.leave();
       });
       publishDomainEvent(ctx.system, 'domain_waiting', name, deps.currentTick());
       if (!definition.waitForTick) {
