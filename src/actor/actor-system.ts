@@ -13,6 +13,7 @@ import { type Clock, systemClock } from '../clock.ts';
 import type { ThunderlineEvent } from '../events.ts';
 import { PubSub } from '../pubsub/index.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
+import { RunQueue } from './run-queue.ts';
 
 /** Options of {@link createActorSystem}. */
 export interface ActorSystemOptions {
@@ -28,6 +29,10 @@ export class ActorSystem {
   readonly pubsub: PubSub<ThunderlineEvent>;
   /** @internal the nact system every actor is spawned in */
   readonly nact: Ref<never>;
+  /** @internal the nact system's name, to find the concrete actor behind a reference */
+  readonly nactName: string;
+  /** @internal the scheduler every actor of this system shares */
+  readonly runQueue = new RunQueue();
   private deadLetterCount = 0;
   private actorSeq = 0;
   private stopped = false;
@@ -36,6 +41,7 @@ export class ActorSystem {
     this.clock = options.clock ?? systemClock;
     this.pubsub = options.pubsub ?? new PubSub<ThunderlineEvent>(() => this.clock.wallNow());
     this.nact = startNact();
+    this.nactName = (this.nact as unknown as { name: string }).name;
   }
 
   /** Messages sent to stopped actors since the system started. */
@@ -75,6 +81,7 @@ export class ActorSystem {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.runQueue.close();
     stopNact(this.nact);
   }
 }

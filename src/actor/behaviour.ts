@@ -28,6 +28,11 @@ export interface ActorContext<M extends Message> {
    * (a deferred reply, like `GenServer.reply/2`); only the first reply counts.
    */
   readonly reply: (value: unknown) => void;
+  /**
+   * Aborts when this incarnation of the actor exits (crash, kill or stop). Pass it to work that
+   * outlives a handler (`fetch`, timers) so none of it runs on after the actor is gone.
+   */
+  readonly signal: AbortSignal;
 }
 
 /** An actor's definition. `S` is its state, `M` its message union, `A` its start argument. */

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Runtime } from '../../../src/index.ts';
+import type { Runtime, SupervisorRef } from '../../../src/index.ts';
 import { get, startServerRuntime, within } from './helpers.ts';
 
 interface Context {
@@ -33,11 +33,22 @@ Http('GET /health reports status, tick, active domains and each domain', async (
 
 Http('GET /health is degraded while a domain restarts', async ({ runtime }) => {
   await runtime.tick();
+  // Hold the domains supervisor in a child start, so alpha's restart waits in its mailbox.
+  const domains = runtime.supervisor.whichChildren().find((child) => child.id === 'domains')?.ref as SupervisorRef;
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const held = domains
+    .startChild({ id: 'gate', start: () => gate.then(() => Promise.reject(new Error('gate only'))) })
+    .catch(() => undefined);
   runtime.kill('alpha', 'boom');
   const body = (await (await get(runtime, '/health')).json()) as {
     status: string;
   };
   assert.is(body.status, 'degraded');
+  open();
+  await held;
 });
 
 Http('GET /metrics serves Prometheus text from a private registry', async ({ runtime }) => {

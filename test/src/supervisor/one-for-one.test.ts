@@ -3,7 +3,6 @@ import * as assert from 'uvu/assert';
 import { hasCode } from '../../../src/errors.ts';
 import { type SupervisorRef, supervisorSpec } from '../../../src/supervisor/index.ts';
 import {
-  barrier,
   childrenOf,
   crashAndAwaitRestart,
   crashChild,
@@ -143,8 +142,15 @@ restartFails('retries the failed start through its own mailbox, counting it agai
           context.log.push(`start b #${startsOfB}`);
           if (!failNext) return undefined;
           failNext = false;
-          // A message queued now must be answered before the retry: the retry goes through the mailbox.
-          if (app) void barrier(app).then(() => context.log.push('mailbox answered'));
+          // A request queued now must be handled before the retry: the retry goes through the
+          // mailbox. The probe's start runs when the supervisor handles the request.
+          if (app) {
+            const probe = async (): Promise<never> => {
+              context.log.push('mailbox answered');
+              throw new Error('probe only');
+            };
+            void app.startChild({ id: '__probe__', start: probe }).catch(() => undefined);
+          }
           return new Error('b refused to start');
         },
       }),

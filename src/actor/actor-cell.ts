@@ -1,0 +1,478 @@
+/**
+ * The actor cell: one incarnation of an actor. It owns the mailbox (an array with a head index),
+ * runs one message at a time in order, a synchronous handler inline in the run queue's drain,
+ * and waits only while a handler's promise is pending. Once the cell is dead nothing it started
+ * has any effect: late state, late replies and late casts are dropped (docs/architecture.md,
+ * "The actor cell").
+ *
+ * Each cell is also a nact actor, spawned and stopped through nact; a message sent with nact's
+ * own `dispatch` (or `query`) to {@link ActorCell.nactRef} lands in the same mailbox, in order.
+ *
+ * @example
+ * const cell = new ActorCell(system, counter, 'counter');
+ * await cell.start(undefined);
+ * cell.cast({ type: 'add', by: 1 });
+ */
+import { createRequire } from 'node:module';
+import { dispatch as nactDispatch, type Ref, spawn } from 'nact';
+import type { TimerHandle } from '../clock.ts';
+import { formatReason, ThunderlineError } from '../errors.ts';
+import { emitTelemetry } from '../telemetry/index.ts';
+import type { ActorRef } from './actor-ref.ts';
+import type { ActorSystem } from './actor-system.ts';
+import type { ActorContext, Behaviour, ExitSignal, Message } from './behaviour.ts';
+import type { Runnable } from './run-queue.ts';
+
+/** nact's registry of systems: how we reach the concrete actor behind a reference. */
+const nactSystems = createRequire(import.meta.url)('nact/lib/system-map.js') as {
+  find(systemName: string, ref: Ref<unknown>): NactActor | undefined;
+};
+
+/** The parts of nact's concrete actor (lib/actor.js) the cell replaces or calls. */
+interface NactActor {
+  dispatch(message: unknown, sender?: unknown): void;
+  stop(): void;
+}
+
+/** nact's own `Actor.prototype.stop`, kept before the cell overrides it per instance. */
+type NactStop = (this: NactActor) => void;
+
+/** Default `call` timeout, ms (gen_server's is 5000 too). */
+export const DEFAULT_CALL_TIMEOUT_MS = 5000;
+
+interface PendingCall {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: TimerHandle | undefined;
+  messageType: string;
+}
+
+type EnvelopeKind = 'init' | 'call' | 'stop' | 'nact_query';
+
+/** Internal messages; user messages travel bare so a cast costs no extra allocation. */
+class Envelope {
+  constructor(
+    readonly kind: EnvelopeKind,
+    readonly payload: unknown,
+    readonly pending?: PendingCall,
+    readonly sender?: Ref<unknown>,
+  ) {}
+}
+
+const noReply = (): void => {};
+
+/** `starting`: init not done; `running`; `stopping`: terminate running; `dead`: final. */
+type Status = 'starting' | 'running' | 'stopping' | 'dead';
+
+/** What handlers see; one per cell for casts, one per call (it carries the reply). */
+class CellContext<M extends Message> implements ActorContext<M> {
+  constructor(
+    private readonly cell: ActorCell<unknown, M, unknown>,
+    readonly reply: (value: unknown) => void,
+  ) {}
+  get self(): ActorRef<M> {
+    return this.cell;
+  }
+  get system(): ActorSystem {
+    return this.cell.system;
+  }
+  get signal(): AbortSignal {
+    return this.cell.abortSignal();
+  }
+}
+
+/** @internal the actor behind an {@link ActorRef}: one incarnation */
+export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable {
+  readonly id: string;
+  readonly name: string;
+  private status: Status = 'starting';
+  private state: S | undefined;
+  private mailbox: unknown[] = [];
+  private head = 0;
+  /** On the run queue now. */
+  private queued = false;
+  /** A handler's promise is pending: the cell takes no message until it settles. */
+  private waiting = false;
+  private nact: Ref<unknown> | undefined;
+  private nactActor: NactActor | undefined;
+  private nactStop: NactStop | undefined;
+  private exitSignal: ExitSignal | undefined;
+  private listeners: Array<(signal: ExitSignal) => void> | undefined;
+  private pending: Set<PendingCall> | undefined;
+  private abort: AbortController | undefined;
+  private readonly castContext: CellContext<M>;
+
+  constructor(
+    readonly system: ActorSystem,
+    private readonly behaviour: Behaviour<S, M, A>,
+    name: string,
+  ) {
+    this.name = name;
+    this.id = system.nextActorId(name);
+    this.castContext = new CellContext<M>(this as ActorCell<unknown, M, unknown>, noReply);
+  }
+
+  get alive(): boolean {
+    return this.status !== 'dead';
+  }
+
+  /** The nact reference of this actor: nact's `dispatch`/`query` to it reach this mailbox. */
+  get nactRef(): Ref<unknown> | undefined {
+    return this.nact;
+  }
+
+  /** Messages waiting in the mailbox. */
+  get mailboxLength(): number {
+    return this.mailbox.length - this.head;
+  }
+
+  /** @internal an AbortSignal that aborts when this incarnation ends */
+  abortSignal(): AbortSignal {
+    if (!this.abort) {
+      this.abort = new AbortController();
+      if (this.status === 'dead') this.abort.abort(this.exitSignal?.reason);
+    }
+    return this.abort.signal;
+  }
+
+  /** @internal spawns the nact actor and runs `init` as the first message */
+  start(args: A): Promise<ActorRef<M>> {
+    const nact = spawn(this.system.nact, noReply, this.nactName());
+    this.nact = nact;
+    const actor = nactSystems.find(this.system.nactName, nact);
+    if (actor) {
+      // nact's dispatch and query (from anyone holding the reference) land in our mailbox, in
+      // order with our own sends; a stop through nact is a kill, as an untrappable exit.
+      this.nactActor = actor;
+      this.nactStop = Object.getPrototypeOf(actor).stop as NactStop;
+      actor.dispatch = (message, sender) => this.fromNact(message, sender);
+      actor.stop = () => this.kill('killed');
+    }
+    return new Promise((resolve, reject) => {
+      const pending: PendingCall = { resolve: () => resolve(this), reject, timer: undefined, messageType: 'init' };
+      this.push(new Envelope('init', args, pending));
+    });
+  }
+
+  cast(message: M): void {
+    if (this.status === 'dead' || this.status === 'stopping') {
+      this.system.deadLetter(this.id, message);
+      return;
+    }
+    this.push(message);
+  }
+
+  call<R = unknown>(message: M, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS): Promise<R> {
+    if (this.status === 'dead' || this.status === 'stopping') {
+      this.system.deadLetter(this.id, message);
+      return Promise.reject(this.stoppedError(message.type));
+    }
+    if (!(timeoutMs > 0)) {
+      return Promise.reject(
+        new ThunderlineError(
+          'ERR_INVALID_OPTION',
+          `call to actor "${this.id}": timeoutMs must be a number > 0 or Infinity, got ${String(timeoutMs)}`,
+        ),
+      );
+    }
+    return new Promise<R>((resolve, reject) => {
+      const pending: PendingCall = { resolve: resolve as (value: unknown) => void, reject, timer: undefined, messageType: message.type };
+      if (timeoutMs !== Number.POSITIVE_INFINITY) {
+        pending.timer = this.system.clock.setTimeout(() => {
+          if (!this.pending?.delete(pending)) return;
+          reject(
+            new ThunderlineError(
+              'ERR_QUERY_TIMEOUT',
+              `call to actor "${this.id}" timed out after ${timeoutMs} ms waiting for a reply to "${message.type}"`,
+            ),
+          );
+        }, timeoutMs);
+      }
+      this.pending ??= new Set();
+      this.pending.add(pending);
+      this.push(new Envelope('call', message, pending));
+    });
+  }
+
+  stop(reason: unknown = 'shutdown'): Promise<ExitSignal> {
+    if (this.status === 'starting' || this.status === 'running') this.push(new Envelope('stop', reason));
+    return this.whenExited();
+  }
+
+  kill(reason: unknown = 'killed'): void {
+    if (this.status === 'dead') return;
+    this.finish(reason, 'kill', undefined);
+  }
+
+  onExit(listener: (signal: ExitSignal) => void): () => void {
+    if (this.exitSignal) {
+      listener(this.exitSignal);
+      return noReply;
+    }
+    this.listeners ??= [];
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners?.indexOf(listener) ?? -1;
+      if (index >= 0) this.listeners?.splice(index, 1);
+    };
+  }
+
+  whenExited(): Promise<ExitSignal> {
+    return new Promise((resolve) => this.onExit(resolve));
+  }
+
+  /** @internal one turn on the run queue: up to `budget` messages, each run to completion */
+  runTurn(budget: number): boolean {
+    this.queued = false;
+    let handled = 0;
+    while (handled < budget && !this.waiting && this.status !== 'dead' && this.head < this.mailbox.length) {
+      const message = this.mailbox[this.head];
+      this.mailbox[this.head] = undefined;
+      this.head += 1;
+      if (this.head === this.mailbox.length) {
+        this.mailbox.length = 0;
+        this.head = 0;
+      }
+      handled += 1;
+      this.receive(message);
+    }
+    if (this.waiting || this.status === 'dead' || this.head >= this.mailbox.length) return false;
+    this.queued = true;
+    return true;
+  }
+
+  /** Appends to the mailbox and makes the cell runnable. */
+  private push(message: unknown): void {
+    this.mailbox.push(message);
+    this.wake();
+  }
+
+  private wake(): void {
+    if (this.queued || this.waiting || this.status === 'dead') return;
+    this.queued = true;
+    this.system.runQueue.enqueue(this);
+  }
+
+  /** A message that came through nact's `dispatch` or `query`. */
+  private fromNact(message: unknown, sender: unknown): void {
+    const temporary = typeof sender === 'object' && sender !== null && (sender as { type?: unknown }).type === 'temp';
+    const wrapped = temporary ? new Envelope('nact_query', message, undefined, sender as Ref<unknown>) : message;
+    if (this.status === 'dead' || this.status === 'stopping') {
+      this.system.deadLetter(this.id, message);
+      return;
+    }
+    this.push(wrapped);
+  }
+
+  /** The nact actor's name: our id made path-safe. */
+  private nactName(): string {
+    return this.id.replace(/[^a-z0-9\-$_.+!*'(),]/gi, '_');
+  }
+
+  private receive(message: unknown): void {
+    if (message instanceof Envelope) {
+      this.receiveEnvelope(message);
+      return;
+    }
+    if (this.status !== 'running') return; // stopping: the stop envelope came first
+    this.runHandler(message as M, this.castContext);
+  }
+
+  private receiveEnvelope(envelope: Envelope): void {
+    switch (envelope.kind) {
+      case 'init':
+        this.runInit(envelope.payload as A, envelope.pending as PendingCall);
+        return;
+      case 'call': {
+        const pending = envelope.pending as PendingCall;
+        if (!this.pending?.has(pending)) return; // timed out before we got to it
+        if (this.status !== 'running') return;
+        const context = new CellContext<M>(this as ActorCell<unknown, M, unknown>, (value) => this.settle(pending, value));
+        this.runHandler(envelope.payload as M, context);
+        return;
+      }
+      case 'nact_query': {
+        if (this.status !== 'running') return;
+        const sender = envelope.sender as Ref<unknown>;
+        let answered = false;
+        const context = new CellContext<M>(this as ActorCell<unknown, M, unknown>, (value) => {
+          if (answered || this.status === 'dead') return;
+          answered = true;
+          nactDispatch(sender, value);
+        });
+        this.runHandler(envelope.payload as M, context);
+        return;
+      }
+      case 'stop':
+        if (this.status === 'running' || this.status === 'starting') this.runStop(envelope.payload);
+        return;
+      default: {
+        const unreachable: never = envelope.kind;
+        throw new Error(`unknown envelope ${String(unreachable)}`);
+      }
+    }
+  }
+
+  private runInit(args: A, started: PendingCall): void {
+    let first: S | Promise<S>;
+    try {
+      first = this.behaviour.init(args, this.castContext);
+    } catch (error) {
+      this.failInit(error, started);
+      return;
+    }
+    if (!(first instanceof Promise)) {
+      this.initDone(first, started);
+      return;
+    }
+    this.waiting = true;
+    first.then(
+      (state) => {
+        this.waiting = false;
+        this.initDone(state, started);
+      },
+      (error: unknown) => {
+        this.waiting = false;
+        this.failInit(error, started);
+      },
+    );
+  }
+
+  private initDone(state: S, started: PendingCall): void {
+    if (this.status !== 'starting') {
+      // Killed (or stopped) while init ran: this incarnation never started.
+      started.reject(this.stoppedError('init'));
+      return;
+    }
+    this.state = state;
+    this.status = 'running';
+    started.resolve(this);
+    this.wake();
+  }
+
+  private failInit(error: unknown, started: PendingCall): void {
+    if (this.status !== 'dead') this.finish(error, 'init', undefined);
+    started.reject(error);
+  }
+
+  private runHandler(message: M, context: CellContext<M>): void {
+    let next: S | Promise<S>;
+    try {
+      next = this.behaviour.handle(this.state as S, message, context);
+    } catch (error) {
+      this.crash(error, message.type);
+      return;
+    }
+    if (!(next instanceof Promise)) {
+      this.state = next;
+      return;
+    }
+    this.waiting = true;
+    next.then(
+      (state) => {
+        if (this.status === 'dead') return; // a late continuation of a dead incarnation
+        this.waiting = false;
+        this.state = state;
+        this.wake();
+      },
+      (error: unknown) => {
+        if (this.status === 'dead') return;
+        this.waiting = false;
+        this.crash(error, message.type);
+      },
+    );
+  }
+
+  private crash(error: unknown, messageType: string): void {
+    if (this.status === 'dead' || this.status === 'stopping') return;
+    this.status = 'stopping';
+    this.dropMailbox();
+    this.afterTerminate(error, () => this.finish(error, 'handle', messageType));
+  }
+
+  private runStop(reason: unknown): void {
+    this.status = 'stopping';
+    this.dropMailbox();
+    this.afterTerminate(reason, () => this.finish(reason, 'stop', undefined));
+  }
+
+  /** Runs `terminate` (best effort, as gen_server after a crash), then `then` if still not dead. */
+  private afterTerminate(reason: unknown, then: () => void): void {
+    const terminate = this.behaviour.terminate;
+    if (!terminate || this.state === undefined) {
+      then();
+      return;
+    }
+    let done: void | Promise<void>;
+    try {
+      done = terminate.call(this.behaviour, this.state, reason);
+    } catch {
+      done = undefined; // terminate is best effort: the exit reason stays the one that caused it.
+    }
+    if (!(done instanceof Promise)) {
+      if (this.status !== 'dead') then();
+      return;
+    }
+    this.waiting = true;
+    done.then(
+      () => {
+        if (this.status !== 'dead') then();
+      },
+      () => {
+        if (this.status !== 'dead') then();
+      },
+    );
+  }
+
+  private dropMailbox(): void {
+    // Messages behind a stop or a crash are never handled; calls among them are rejected at exit.
+    this.mailbox = [];
+    this.head = 0;
+  }
+
+  private settle(pending: PendingCall, value: unknown): void {
+    if (!this.pending?.delete(pending)) return; // answered, timed out, or the incarnation is gone
+    this.system.clock.clearTimeout(pending.timer);
+    pending.resolve(value);
+  }
+
+  private finish(reason: unknown, phase: ExitSignal['phase'], messageType: string | undefined): void {
+    this.status = 'dead';
+    this.waiting = false;
+    this.dropMailbox();
+    if (this.nactActor && this.nactStop) {
+      const actor = this.nactActor;
+      this.nactActor = undefined;
+      if (!this.system.isStopped) this.nactStop.call(actor);
+    }
+    const signal: ExitSignal = messageType === undefined ? { actor: this, reason, phase } : { actor: this, reason, phase, messageType };
+    this.exitSignal = signal;
+    this.abort?.abort(reason);
+    if (this.pending) {
+      const calls = [...this.pending];
+      this.pending.clear();
+      for (const call of calls) {
+        this.system.clock.clearTimeout(call.timer);
+        call.reject(this.stoppedError(call.messageType, reason));
+      }
+    }
+    const listeners = this.listeners ?? [];
+    this.listeners = undefined;
+    for (const listener of listeners) {
+      try {
+        listener(signal);
+      } catch (error) {
+        // An exit listener must not take the exiting actor's caller (or the run queue) down.
+        const report = { type: 'subscriber_failed', topic: `exit:${this.id}`, reason: formatReason(error), time: this.system.isoNow() };
+        emitTelemetry('subscriber_failed', report);
+      }
+    }
+  }
+
+  private stoppedError(messageType: string, reason: unknown = this.exitSignal?.reason): ThunderlineError {
+    return new ThunderlineError(
+      'ERR_ACTOR_STOPPED',
+      `actor "${this.id}" is not running (exit reason: ${formatReason(reason)}); "${messageType}" was not handled`,
+    );
+  }
+}
