@@ -63,6 +63,10 @@ export function formatReason(reason: unknown): string {
   }
   if (typeof reason === 'string') return reason;
   if (reason === undefined) return 'undefined';
+  // OTP's `{shutdown, Term}`: a clean exit that still says why.
+  if (typeof reason === 'object' && reason !== null && 'shutdown' in reason && Object.keys(reason).length === 1) {
+    return `shutdown: ${formatReason((reason as { shutdown: unknown }).shutdown)}`;
+  }
   try {
     return JSON.stringify(reason) ?? String(reason);
   } catch {

@@ -351,7 +351,11 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
   }
 
   private failInit(error: unknown, started: PendingCall): void {
-    if (this.status !== 'dead') this.finish(error, 'init', undefined);
+    if (this.status === 'dead') {
+      started.reject(this.stoppedError('init')); // killed while init ran
+      return;
+    }
+    this.finish(error, 'init', undefined);
     started.reject(error);
   }
 

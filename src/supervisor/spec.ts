@@ -77,9 +77,26 @@ export interface SupervisorOptions {
   maxSeconds?: number;
   /** Delay restarts, doubling from `minMs` to `maxMs`; resets after a quiet period of (min+max)/2. */
   backoff?: BackoffOptions;
+  /**
+   * Which children a one_for_all / rest_for_one restart brings back: `'running'` (default) only
+   * those that were running (or waiting for this restart); `'all'` every non-temporary child of the
+   * group, also one stopped with `terminateChild` or a transient child that exited cleanly (OTP).
+   */
+  groupRestart?: GroupRestart;
+  /**
+   * How the supervisor exits when it gives up: `'error'` (default) with the `ERR_RESTART_INTENSITY`
+   * error, a crash to its parent; `'shutdown'` with `{ shutdown: error }`, a clean exit as in OTP,
+   * so a `transient` parent slot lets the subtree end quietly.
+   */
+  escalation?: Escalation;
   /** Started in list order, stopped in reverse. */
   children?: ChildSpec[];
 }
+
+/** See {@link SupervisorOptions.groupRestart}. */
+export type GroupRestart = 'running' | 'all';
+/** See {@link SupervisorOptions.escalation}. */
+export type Escalation = 'error' | 'shutdown';
 
 /** Elixir's default restart intensity: 3 restarts... */
 export const DEFAULT_MAX_RESTARTS = 3;
@@ -91,6 +108,8 @@ export const DEFAULT_WORKER_SHUTDOWN_MS = 5000;
 const RESTARTS: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
 const TYPES: readonly ChildType[] = ['worker', 'supervisor'];
 const STRATEGIES: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
+const GROUP_RESTARTS: readonly GroupRestart[] = ['running', 'all'];
+const ESCALATIONS: readonly Escalation[] = ['error', 'shutdown'];
 
 function specError(path: string, rule: string, got: unknown): ThunderlineError {
   return new ThunderlineError('ERR_INVALID_CHILD_SPEC', `${path} ${rule}, got ${describeValue(got)}`);
@@ -153,6 +172,8 @@ export interface NormalizedSupervisorOptions {
   readonly maxRestarts: number;
   readonly maxSeconds: number;
   readonly backoff: Required<BackoffOptions> | undefined;
+  readonly groupRestart: GroupRestart;
+  readonly escalation: Escalation;
   readonly children: NormalizedChildSpec[];
 }
 
@@ -177,5 +198,8 @@ export function validateSupervisorOptions(raw: SupervisorOptions): NormalizedSup
       throw optionError(`${at} backoff.jitter`, 'must be a number from 0 to 1', jitter);
     backoff = { minMs, maxMs, jitter };
   }
-  return { name, strategy, maxRestarts, maxSeconds, backoff, children: validateChildSpecs(raw.children) };
+  const { groupRestart = 'running', escalation = 'error' } = raw;
+  if (!GROUP_RESTARTS.includes(groupRestart)) throw optionError(`${at} groupRestart`, `must be ${quoteAll(GROUP_RESTARTS)}`, groupRestart);
+  if (!ESCALATIONS.includes(escalation)) throw optionError(`${at} escalation`, `must be ${quoteAll(ESCALATIONS)}`, escalation);
+  return { name, strategy, maxRestarts, maxSeconds, backoff, groupRestart, escalation, children: validateChildSpecs(raw.children) };
 }

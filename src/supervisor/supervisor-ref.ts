@@ -72,8 +72,7 @@ const supervisorBehaviour: Behaviour<SupervisorEngine, SupervisorMsg, Supervisor
           ctx.reply(notFound(engine, message.id));
           break;
         }
-        await engine.terminateRecord(record);
-        if (record.spec.restart === 'temporary') engine.remove(record);
+        await engine.terminateChild(record);
         ctx.reply({ ok: true, value: undefined });
         break;
       }
@@ -244,7 +243,11 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
  * (naming the child and the cause) after stopping the children already started.
  */
 export function startSupervisor(system: ActorSystem, options: SupervisorOptions): Promise<SupervisorRef> {
-  return createSupervisor(system, options).started;
+  try {
+    return createSupervisor(system, options).started;
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
 
 /**

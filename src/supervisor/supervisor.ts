@@ -2,6 +2,9 @@
  * The supervisor engine: starts children in order, watches their exits, restarts them by
  * strategy and restart type within the restart intensity, and shuts them down in reverse order.
  * It runs as the state of a supervisor actor, so every decision happens in its mailbox order.
+ * After every `await` it checks that its actor is still alive: a supervisor that was killed
+ * meanwhile starts nothing more, and a child whose start finishes after that is killed at once
+ * (in Erlang, `start_link` ties the two together).
  *
  * @example
  * const sup = await startSupervisor(system, { name: 'app', strategy: 'one_for_one', children: [worker] });
@@ -28,6 +31,12 @@ export interface ChildRecord {
   ref: AnyActorRef | undefined;
   unlink: (() => void) | undefined;
   status: ChildStatus;
+  /**
+   * Taken down by a one_for_all / rest_for_one restart that has not finished (a failed start
+   * waiting for its retry, or a backoff delay): started again with its group. Its status is
+   * `terminated` meanwhile, as OTP shows such a child as `undefined`.
+   */
+  pending: boolean;
   /** Times this child has been restarted by the supervisor. */
   restarts: number;
 }
@@ -49,8 +58,16 @@ export interface RestartBudget {
   maxSeconds: number;
 }
 
+/** Thrown to unwind a start or restart whose supervisor died while it awaited. */
+class SupervisorGone extends Error {
+  constructor(readonly supervisor: string) {
+    super(`supervisor "${supervisor}" exited`);
+  }
+}
+
 /** @internal the mutable state of one supervisor actor */
 export class SupervisorEngine {
+  /** Children in start order. */
   readonly children: ChildRecord[] = [];
   readonly byId = new Map<string, ChildRecord>();
   private readonly byRef = new Map<AnyActorRef, ChildRecord>();
@@ -73,6 +90,11 @@ export class SupervisorEngine {
     return this.options.name;
   }
 
+  /** The supervisor's actor has exited: nothing may be started or reported any more. */
+  private get gone(): boolean {
+    return !this.self.alive;
+  }
+
   budget(): RestartBudget {
     return {
       restarts: this.intensity.count(this.system.clock.now()),
@@ -93,6 +115,7 @@ export class SupervisorEngine {
       try {
         await this.startRecord(record, false);
       } catch (error) {
+        if (error instanceof SupervisorGone) throw error;
         this.remove(record);
         await this.shutdownAll();
         throw this.startError(spec.id, error);
@@ -109,7 +132,7 @@ export class SupervisorEngine {
   }
 
   add(spec: NormalizedChildSpec): ChildRecord {
-    const record: ChildRecord = { spec, ref: undefined, unlink: undefined, status: 'terminated', restarts: 0 };
+    const record: ChildRecord = { spec, ref: undefined, unlink: undefined, status: 'terminated', pending: false, restarts: 0 };
     this.children.push(record);
     this.byId.set(spec.id, record);
     return record;
@@ -121,14 +144,25 @@ export class SupervisorEngine {
     this.byId.delete(record.spec.id);
   }
 
-  /** Starts one child and links to it; throws what its `start` threw. */
+  /**
+   * Starts one child and links to it; throws what its `start` threw. A child whose start
+   * finishes after this supervisor died is killed at once and never recorded.
+   */
   async startRecord(record: ChildRecord, isRestart: boolean): Promise<AnyActorRef> {
     const { spec } = record;
+    if (this.gone) throw new SupervisorGone(this.name);
     const ref = await spec.start({ system: this.system, supervisor: this.name, id: spec.id });
+    if (this.gone) {
+      ref.kill('killed');
+      throw new SupervisorGone(this.name);
+    }
     record.ref = ref;
     record.status = 'running';
+    record.pending = false;
     this.byRef.set(ref, record);
-    record.unlink = ref.onExit((signal) => this.self.cast({ type: 'child_exit', signal }));
+    record.unlink = ref.onExit((signal) => {
+      if (!this.gone) this.self.cast({ type: 'child_exit', signal });
+    });
     if (isRestart) record.restarts += 1;
     this.report(isRestart ? 'child_restarted' : 'child_started', spec.id, isRestart ? 'restart' : 'start');
     return ref;
@@ -144,6 +178,7 @@ export class SupervisorEngine {
     record.ref = undefined;
     this.byRef.delete(ref);
     const signal = await shutdownChild(ref, record.spec.shutdown, this.system.clock);
+    if (this.gone) throw new SupervisorGone(this.name);
     this.report('child_exited', record.spec.id, formatReason(signal.reason));
   }
 
@@ -151,7 +186,9 @@ export class SupervisorEngine {
   async shutdownAll(): Promise<void> {
     for (let index = this.children.length - 1; index >= 0; index -= 1) {
       const record = this.children[index];
-      if (record) await this.terminateRecord(record);
+      if (!record) continue;
+      record.pending = false;
+      await this.terminateRecord(record);
     }
   }
 
@@ -161,6 +198,7 @@ export class SupervisorEngine {
     this.restartTimers.clear();
     for (const record of this.children) {
       record.unlink?.();
+      record.unlink = undefined;
       record.ref?.kill('killed');
       record.ref = undefined;
     }
@@ -180,29 +218,34 @@ export class SupervisorEngine {
       return;
     }
     if (record.spec.restart === 'transient' && isCleanExit(signal.reason)) return;
-    await this.restart(record, signal.reason, true);
+    await this.restart(record, signal.reason);
   }
 
   /**
-   * Restarts `record` and the siblings its strategy takes along. Counting a restart against the
-   * intensity may escalate (throws). A failed start is retried through our own mailbox.
+   * Restarts `record` (it crashed, or its restart failed and this is the retry) and the group its
+   * strategy takes along (erlang `restart/2`): counts one restart (which may escalate), stops the
+   * group's running members in reverse start order, then starts the group in start order, at once
+   * or after the backoff delay.
    */
-  async restart(record: ChildRecord, reason: unknown, count: boolean): Promise<void> {
-    if (count && this.intensity.add(this.system.clock.now())) await this.escalate(record, reason);
+  async restart(record: ChildRecord, reason: unknown): Promise<void> {
+    if (this.intensity.add(this.system.clock.now())) await this.escalate(record, reason);
     const group = affectedChildren(this.options.strategy, this.children, record);
+    const reviveAll = this.options.groupRestart === 'all';
     for (let index = group.length - 1; index >= 0; index -= 1) {
-      const other = group[index] as ChildRecord;
-      if (other === record || !other.ref) continue;
-      await this.terminateRecord(other);
-      other.status = 'restarting';
+      const member = group[index] as ChildRecord;
+      if (member === record) continue;
+      const comesBack = member.status !== 'terminated' || member.pending || reviveAll;
+      if (member.ref) await this.terminateRecord(member);
+      if (member.spec.restart === 'temporary') {
+        // OTP's temporary_bystander: taken down with the group, never started again.
+        this.remove(member);
+        continue;
+      }
+      member.status = 'terminated';
+      member.pending = comesBack;
     }
-    // Temporary siblings taken down with the group are never restarted: their specs go.
-    const toStart = group.filter((other) => other === record || other.status === 'restarting');
-    for (const other of toStart) {
-      if (other !== record && other.spec.restart === 'temporary') this.remove(other);
-    }
-    const restartable = toStart.filter((other) => other === record || other.spec.restart !== 'temporary');
-    for (const other of restartable) other.status = 'restarting';
+    record.status = 'restarting';
+    record.pending = false;
     if (this.backoff) {
       const delayMs = this.backoff.delay(this.system.clock.now());
       const id = record.spec.id;
@@ -213,35 +256,55 @@ export class SupervisorEngine {
       this.restartTimers.add(timer);
       return;
     }
-    await this.startGroup(restartable);
+    await this.startGroup(record);
   }
 
-  /** Starts a group in order; on the first failure the rest waits for a retry message. */
-  private async startGroup(group: readonly ChildRecord[]): Promise<void> {
-    for (const record of group) {
-      if (record.status !== 'restarting') continue;
+  /**
+   * Starts `record` and the members of its group waiting with it, in start order. On the first
+   * failed start the failed child becomes `restarting`, the members after it keep waiting, and a
+   * retry goes through our own mailbox (erlang `try_again_restart`), never a synchronous loop.
+   */
+  private async startGroup(record: ChildRecord): Promise<void> {
+    const group = affectedChildren(this.options.strategy, this.children, record);
+    for (const member of group) {
+      if (member !== record && !member.pending) continue;
       try {
-        await this.startRecord(record, true);
+        await this.startRecord(member, true);
       } catch (error) {
-        this.report('child_exited', record.spec.id, `restart failed: ${formatReason(error)}`);
-        // erlang's try_again_restart: never loop here; ask ourselves again, counted as a restart.
-        this.self.cast({ type: 'restart', id: record.spec.id, count: true });
+        if (error instanceof SupervisorGone) throw error;
+        member.status = 'restarting';
+        member.pending = false;
+        this.report('child_exited', member.spec.id, `restart failed: ${formatReason(error)}`);
+        this.self.cast({ type: 'restart', id: member.spec.id, count: true });
         return;
       }
     }
   }
 
-  /** A queued restart (a retry after a failed start, or the end of a backoff delay). */
+  /**
+   * A queued restart: a retry after a failed start (`count`: OTP's try_again_restart, a full,
+   * counted restart of the failed child's group) or the end of a backoff delay. A child that is no
+   * longer `restarting` (terminated, deleted, restarted meanwhile) is left alone.
+   */
   async handleRestartMessage(id: string, count: boolean): Promise<void> {
     const record = this.byId.get(id);
     if (record?.status !== 'restarting') return;
-    if (count && this.intensity.add(this.system.clock.now())) await this.escalate(record, 'restart failed');
-    if (count && this.backoff) {
-      await this.restart(record, 'restart failed', false);
-      return;
+    if (count) await this.restart(record, 'restart failed');
+    else await this.startGroup(record);
+  }
+
+  /**
+   * `terminateChild`: stops the child if it runs; a child waiting to be restarted stops waiting.
+   * Terminating the `restarting` child cancels its pending restart and the group waiting with it
+   * (OTP: the retry finds the child `undefined` and does nothing).
+   */
+  async terminateChild(record: ChildRecord): Promise<void> {
+    if (record.status === 'restarting') {
+      for (const member of affectedChildren(this.options.strategy, this.children, record)) member.pending = false;
     }
-    const pending = this.options.strategy === 'one_for_one' ? [record] : this.children.filter((other) => other.status === 'restarting');
-    await this.startGroup(pending);
+    record.pending = false;
+    await this.terminateRecord(record);
+    if (record.spec.restart === 'temporary') this.remove(record);
   }
 
   private async escalate(record: ChildRecord, reason: unknown): Promise<never> {
@@ -253,10 +316,11 @@ export class SupervisorEngine {
     );
     await this.shutdownAll();
     this.report('supervisor_escalated', record.spec.id, formatReason(error));
-    throw error;
+    throw this.options.escalation === 'shutdown' ? { shutdown: error } : error;
   }
 
   report(type: SupervisorEventType, child: string, reason: string): void {
+    if (this.gone) return;
     const event = {
       type,
       supervisor: this.name,

@@ -112,43 +112,48 @@ const restartFails = suite<KernelContext>('one_for_all: a restart that fails', e
 restartFails.before.each(setUp);
 restartFails.after.each(tearDown);
 
-restartFails('retries the children not yet started through its mailbox, counted against intensity', async (context) => {
-  let refuse = false;
-  const sup = await startKept(context, {
-    name: 'app',
-    strategy: 'one_for_all',
-    children: [
-      workerSpec('a'),
-      workerSpec('b', {
-        failStart: () => {
-          if (!refuse) return undefined;
-          refuse = false;
-          return new Error('b refused to start');
-        },
-      }),
-      workerSpec('c'),
-    ],
-  });
-  context.events.length = 0;
-  refuse = true;
-  const cRestarted = nextSupervisorEvent(context.system, 'child_restarted', 'c');
-  crashChild(sup, 'a');
-  await cRestarted;
-  assert.equal(
-    context.events.map((event) => [event.type, event.child, event.reason]),
-    [
-      ['child_exited', 'a', 'a crashed'],
-      ['child_exited', 'c', 'shutdown'],
-      ['child_exited', 'b', 'shutdown'],
-      ['child_restarted', 'a', 'restart'],
-      ['child_exited', 'b', 'restart failed: b refused to start'],
-      ['child_restarted', 'b', 'restart'],
-      ['child_restarted', 'c', 'restart'],
-    ],
-  );
-  assert.equal(sup.restartBudget().restarts, 2);
-  assert.equal(sup.countChildren().active, 3);
-});
+restartFails(
+  'retries the whole group through its mailbox, stopping the already restarted children first (OTP one_for_all_other_child_fails_restart)',
+  async (context) => {
+    let refuse = false;
+    const sup = await startKept(context, {
+      name: 'app',
+      strategy: 'one_for_all',
+      children: [
+        workerSpec('a'),
+        workerSpec('b', {
+          failStart: () => {
+            if (!refuse) return undefined;
+            refuse = false;
+            return new Error('b refused to start');
+          },
+        }),
+        workerSpec('c'),
+      ],
+    });
+    context.events.length = 0;
+    refuse = true;
+    const cRestarted = nextSupervisorEvent(context.system, 'child_restarted', 'c');
+    crashChild(sup, 'a');
+    await cRestarted;
+    assert.equal(
+      context.events.map((event) => [event.type, event.child, event.reason]),
+      [
+        ['child_exited', 'a', 'a crashed'],
+        ['child_exited', 'c', 'shutdown'],
+        ['child_exited', 'b', 'shutdown'],
+        ['child_restarted', 'a', 'restart'],
+        ['child_exited', 'b', 'restart failed: b refused to start'],
+        ['child_exited', 'a', 'shutdown'],
+        ['child_restarted', 'a', 'restart'],
+        ['child_restarted', 'b', 'restart'],
+        ['child_restarted', 'c', 'restart'],
+      ],
+    );
+    assert.equal(sup.restartBudget().restarts, 2);
+    assert.equal(sup.countChildren().active, 3);
+  },
+);
 
 restartFails('escalates when the restart keeps failing', async (context) => {
   let refuse = false;
