@@ -2,10 +2,12 @@
  * The domain registry (the seed's Thunderblock.DomainRegistry): keeps every domain's status in
  * memory for synchronous lookups and writes every status change to SQLite in batches.
  *
- * The in-memory {@link DomainRegistryTable} is updated in the publisher's turn, so a lookup right
- * after an event is exact; disk writes go through the registry actor's mailbox as one
- * transaction per flush (at least every tick, and on shutdown). The table outlives a registry
- * restart, as an ETS table with an heir would.
+ * Status changes reach the registry actor through its mailbox: the {@link DomainRegistryTable}
+ * keeps an inbox that its pubsub subscription only appends to (it cannot throw, so pubsub never
+ * detaches it), and the actor applies the inbox in its own turn, then writes the changes to disk
+ * as one transaction per flush (at least every tick, and on shutdown). The table and its inbox
+ * outlive a registry restart, as an ETS table with an heir would: what was published while the
+ * actor was down is applied by the next one. Lookups read the table synchronously.
  *
  * @example
  * const table = new DomainRegistryTable({ store, runId, clock });
@@ -19,6 +21,7 @@ import type { Clock } from '../src/clock.ts';
 import { publishDomainEvent } from '../src/domain/domain-actor.ts';
 import type { DomainEvent, DomainEventType, SupervisorEvent, ThunderlineEvent } from '../src/events.ts';
 import { TICK_TOPIC } from '../src/events.ts';
+import type { PubSub } from '../src/pubsub/index.ts';
 import {
   type DomainStatus,
   type HistoryEntry,
@@ -30,8 +33,8 @@ import type { RegistryStore, StatusChange } from '../src/store/registry-store.ts
 import { type DomainStatusName, type HistoryEvent, STATUS_AFTER } from '../src/store/status-names.ts';
 import type { ChildSpec } from '../src/supervisor/spec.ts';
 
-/** Messages of the registry actor. */
-export type DomainRegistryMsg = { type: 'flush' };
+/** Messages of the registry actor: apply the inbox; apply it and write to disk (a call). */
+export type DomainRegistryMsg = { type: 'drain' } | { type: 'flush' };
 
 /** Options of {@link DomainRegistryTable}. */
 export interface DomainRegistryOptions {
@@ -69,9 +72,75 @@ export class DomainRegistryTable implements RegistryView {
   private pending: StatusChange[] = [];
   private tick = 0;
   private readonly historySize: number;
+  /** Events received and not yet applied, oldest first. */
+  private inbox: ThunderlineEvent[] = [];
+  private unsubscribe: (() => void) | undefined;
+  /** Wakes the registry actor now running, if any; undefined while it is down. */
+  private wake: (() => void) | undefined;
+  private wakePending = false;
+  /** Publishes an implied event (a `domain_failed`); it comes back through the inbox. */
+  private publishImplied: ((event: DomainEvent) => void) | undefined;
 
   constructor(private readonly options: DomainRegistryOptions) {
     this.historySize = options.historySize ?? 100;
+  }
+
+  /**
+   * Subscribes the table to the registry topics of `pubsub`, once; the subscription outlives any
+   * registry actor. The listener only appends to the inbox and wakes the actor: it cannot throw.
+   */
+  listen(pubsub: PubSub<ThunderlineEvent>, publish: (event: DomainEvent) => void): void {
+    if (this.unsubscribe) return;
+    this.publishImplied = publish;
+    const receive = (event: ThunderlineEvent): void => {
+      // The tick number is not a status change: kept exact at once, for events that carry it.
+      if (event.type === 'tick') this.tick = event.tick;
+      this.inbox.push(event);
+      if (this.wake && !this.wakePending) {
+        this.wakePending = true;
+        this.wake();
+      }
+    };
+    const offs = REGISTRY_TOPICS.map((topic) => pubsub.subscribe(topic, receive));
+    this.unsubscribe = () => {
+      for (const off of offs) off();
+    };
+  }
+
+  /** Stops listening (the runtime has ended). */
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  /** @internal the registry actor now running: woken when the inbox has events */
+  attach(wake: (() => void) | undefined): void {
+    this.wake = wake;
+    this.wakePending = false;
+  }
+
+  /** Events waiting to be applied. */
+  inboxLength(): number {
+    return this.inbox.length;
+  }
+
+  /**
+   * Applies every event in the inbox, in order, publishing the events they imply (which come back
+   * through the inbox and are applied too); true when a tick was among them (a flush is due).
+   */
+  drain(): boolean {
+    this.wakePending = false;
+    let ticked = false;
+    while (this.inbox.length > 0) {
+      const events = this.inbox;
+      this.inbox = [];
+      for (const event of events) {
+        if (event.type === 'tick') ticked = true;
+        const implied = this.apply(event);
+        if (implied) this.publishImplied?.(implied);
+      }
+    }
+    return ticked;
   }
 
   /**
@@ -81,7 +150,7 @@ export class DomainRegistryTable implements RegistryView {
    */
   apply(event: ThunderlineEvent): DomainEvent | undefined {
     if (event.type === 'tick') {
-      this.tick = event.tick;
+      if (event.tick > this.tick) this.tick = event.tick;
       return undefined;
     }
     if (event.type === 'supervisor_escalated') return this.failedDomain(event as SupervisorEvent);
@@ -137,8 +206,9 @@ export class DomainRegistryTable implements RegistryView {
     this.pending.push(change);
   }
 
-  /** Writes every unwritten change in one transaction; on failure they stay pending. */
+  /** Applies the inbox, then writes every unwritten change in one transaction; on failure they stay pending. */
   flush(): number {
+    this.drain();
     if (this.pending.length === 0) return 0;
     const batch = this.pending;
     this.options.store.writeBatch(batch);
@@ -191,27 +261,27 @@ function registryBehaviour(table: DomainRegistryTable): Behaviour<DomainRegistry
   return {
     name: 'domain_registry',
     init(_args, ctx) {
-      const offs = REGISTRY_TOPICS.map((topic) =>
-        ctx.system.pubsub.subscribe(topic, (event) => {
-          const implied = table.apply(event);
-          if (implied) publishDomainEvent(ctx.system, implied.type, implied.domain, implied.tick, implied.reason);
-          // A flush at least every tick: the tick's turn writes what the previous tick changed.
-          if (event.type === 'tick') ctx.self.cast({ type: 'flush' });
-        }),
-      );
-      ctx.self.onExit(() => {
-        for (const off of offs) off();
-      });
+      const { system } = ctx;
+      table.listen(system.pubsub, (event) => publishDomainEvent(system, event.type, event.domain, event.tick, event.reason));
+      table.attach(() => ctx.self.cast({ type: 'drain' }));
+      ctx.self.onExit(() => table.attach(undefined));
+      // Catch up with whatever was published while no registry actor ran.
+      if (table.inboxLength() > 0) ctx.self.cast({ type: 'drain' });
       return table;
     },
     handle(state, message, ctx) {
       switch (message.type) {
+        case 'drain':
+          // A flush at least every tick: the tick's turn writes what the previous tick changed.
+          if (state.drain()) state.flush();
+          ctx.reply(undefined);
+          return state;
         case 'flush':
           ctx.reply(state.flush());
           return state;
         default: {
-          const unreachable: never = message.type;
-          throw new Error(`domain_registry: unknown message ${String(unreachable)}`);
+          const unreachable: never = message;
+          throw new Error(`domain_registry: unknown message ${JSON.stringify(unreachable)}`);
         }
       }
     },

@@ -23,7 +23,7 @@ export interface EmbeddingOptions {
 export interface EmbeddingSummary {
   activeAfterFirstTick: string[];
   activations: number[];
-  statusAfterCrash: string | undefined;
+  statusWhileWaiting: string | undefined;
   statusAfterRestart: string | undefined;
   restarts: number | undefined;
   history: string[];
@@ -74,10 +74,11 @@ export async function main(options: EmbeddingOptions = {}): Promise<EmbeddingSum
       resolve();
     });
   });
-  runtime.kill('billing', 'simulated fault');
-  const statusAfterCrash = runtime.registry.domainStatus('billing')?.status;
-  log(`after kill: ${statusAfterCrash}`);
+  runtime.kill('billing', 'simulated fault'); // an exit signal: handled asynchronously, as in Erlang
   await waitingAgain;
+  await runtime.flush(); // the registry has applied (and written) every change published so far
+  const statusWhileWaiting = runtime.registry.domainStatus('billing')?.status;
+  log(`restarted: ${statusWhileWaiting}`);
   await runtime.tick();
   const status = runtime.registry.domainStatus('billing');
   log(`tick ${runtime.currentTick()}: billing ${status?.status}, restarts ${status?.restarts}`);
@@ -94,7 +95,7 @@ export async function main(options: EmbeddingOptions = {}): Promise<EmbeddingSum
   return {
     activeAfterFirstTick,
     activations,
-    statusAfterCrash,
+    statusWhileWaiting,
     statusAfterRestart: status?.status,
     restarts: status?.restarts,
     history,

@@ -72,7 +72,8 @@ export class ManualClock implements Clock {
   private currentMs: number;
   private readonly wallOriginMs: number;
   private nextId = 1;
-  private timers: ManualTimer[] = [];
+  /** Pending timers by id; ids grow, so iteration order is creation order. */
+  private readonly timers = new Map<number, ManualTimer>();
 
   /**
    * @param startMs monotonic start, default 0
@@ -93,18 +94,18 @@ export class ManualClock implements Clock {
 
   setTimeout(fn: () => void, delayMs: number): TimerHandle {
     const timer = { id: this.nextId++, dueMs: this.currentMs + Math.max(0, delayMs), fn };
-    this.timers.push(timer);
+    this.timers.set(timer.id, timer);
     return { id: timer.id };
   }
 
   clearTimeout(handle: TimerHandle | undefined): void {
     if (!handle) return;
-    this.timers = this.timers.filter((timer) => timer.id !== handle.id);
+    this.timers.delete(handle.id);
   }
 
   /** Timers not yet fired. */
   pendingTimers(): number {
-    return this.timers.length;
+    return this.timers.size;
   }
 
   /** Moves time forward by `ms`, firing every timer that falls due on the way. */
@@ -113,14 +114,14 @@ export class ManualClock implements Clock {
     const targetMs = this.currentMs + ms;
     for (;;) {
       let next: ManualTimer | undefined;
-      for (const timer of this.timers) {
+      for (const timer of this.timers.values()) {
         if (timer.dueMs <= targetMs && (!next || timer.dueMs < next.dueMs || (timer.dueMs === next.dueMs && timer.id < next.id))) {
           next = timer;
         }
       }
       if (!next) break;
       const fired = next;
-      this.timers = this.timers.filter((timer) => timer !== fired);
+      this.timers.delete(fired.id);
       this.currentMs = Math.max(this.currentMs, fired.dueMs);
       fired.fn();
     }

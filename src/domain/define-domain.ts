@@ -29,7 +29,12 @@ export interface DomainActivationMeta {
   readonly supervisor: SupervisorRef;
   /** The actor system (clock, pubsub). */
   readonly system: ActorSystem;
-  /** Publishes a custom event `custom:<domain>.<name>` on the runtime pubsub. */
+  /**
+   * Aborts when this incarnation of the domain ends (crash, kill, `activateTimeout`, stop): hand
+   * it to work `activate` starts, so nothing of a dead incarnation runs on.
+   */
+  readonly signal: AbortSignal;
+  /** Publishes a custom event `custom:<domain>.<name>` on the runtime pubsub; a no-op once the incarnation is gone. */
   publish(name: string, fields?: Record<string, unknown>): void;
 }
 
@@ -45,8 +50,10 @@ export interface DomainOptions {
   children?: ChildSpec[];
   /** Default true; false activates at start (the seed's testing/development mode). */
   waitForTick?: boolean;
-  /** Overrides the runtime's `activationTimeout` for this domain, ms. */
+  /** Overrides the runtime's `activationTimeout` (ms waiting for the first tick) for this domain. */
   activationTimeout?: number;
+  /** Overrides the runtime's `activateTimeout` (ms `activate` may take before the domain crashes). */
+  activateTimeout?: number;
 }
 
 /** A validated domain definition. */
@@ -58,6 +65,7 @@ export interface DomainDefinition {
   readonly children: readonly NormalizedChildSpec[];
   readonly waitForTick: boolean;
   readonly activationTimeout: number | undefined;
+  readonly activateTimeout: number | undefined;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -69,7 +77,7 @@ function invalid(path: string, rule: string, got: unknown): ThunderlineError {
 /** Validates a domain's options; throws `ERR_INVALID_DOMAIN` naming the field. */
 export function defineDomain(options: DomainOptions): DomainDefinition {
   if (typeof options !== 'object' || options === null) throw invalid('defineDomain(options)', 'must be an object', options);
-  const { name, activate, deactivate, waitForTick = true, activationTimeout } = options;
+  const { name, activate, deactivate, waitForTick = true, activationTimeout, activateTimeout } = options;
   if (typeof name !== 'string' || !NAME_PATTERN.test(name)) {
     throw invalid('domain name', 'must be 1 to 100 letters, digits, "_", "-" or "."', name);
   }
@@ -80,6 +88,9 @@ export function defineDomain(options: DomainOptions): DomainDefinition {
   if (activationTimeout !== undefined && !(Number.isInteger(activationTimeout) && activationTimeout > 0)) {
     throw invalid(`${at} activationTimeout`, 'must be an integer number of ms > 0', activationTimeout);
   }
+  if (activateTimeout !== undefined && !(Number.isInteger(activateTimeout) && activateTimeout > 0)) {
+    throw invalid(`${at} activateTimeout`, 'must be an integer number of ms > 0', activateTimeout);
+  }
   let children: NormalizedChildSpec[];
   try {
     children = validateChildSpecs(options.children, `domain "${name}": children`);
@@ -87,5 +98,5 @@ export function defineDomain(options: DomainOptions): DomainDefinition {
     const known = error as ThunderlineError;
     throw new ThunderlineError('ERR_INVALID_DOMAIN', known.message, { cause: error });
   }
-  return { kind: 'domain', name, activate, deactivate, children, waitForTick, activationTimeout };
+  return { kind: 'domain', name, activate, deactivate, children, waitForTick, activationTimeout, activateTimeout };
 }

@@ -1,32 +1,35 @@
 /**
- * The domain actor: owns one XState domain machine, waits for the first tick, activates (its
- * children first, then `activate`), and deactivates on shutdown. `domainChildSpec` turns a
+ * The domain actor: owns one XState domain machine (as a snapshot it steps), waits for the first
+ * tick, activates (its children first, then `activate`, bounded by `activateTimeout`), and
+ * deactivates on shutdown. Everything of one incarnation (its rounds, timers, children) lives in
+ * that incarnation's state, so a killed domain's late `activate` changes nothing. `domainChildSpec` turns a
  * domain definition into a child spec for the domains supervisor.
  *
  * @example
  * const spec = domainChildSpec(defineDomain({ name: 'billing' }), { tickBus, activationTimeoutMs: 30_000, currentTick });
  * await domainsSupervisor.startChild(spec);
  */
-import { type Actor, createActor } from 'xstate';
 import type { ActorRef } from '../actor/actor-ref.ts';
 import { spawnActor } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import { type ActorContext, type Behaviour, isCleanExit } from '../actor/behaviour.ts';
 import type { TimerHandle } from '../clock.ts';
-import { formatReason, ThunderlineError } from '../errors.ts';
+import { formatReason, hasCode, ThunderlineError } from '../errors.ts';
 import { type DomainEventType, type TickEvent, topicOf } from '../events.ts';
 import type { ChildSpec } from '../supervisor/spec.ts';
 import { createSupervisor, type SupervisorRef } from '../supervisor/supervisor-ref.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
 import type { DomainActivationMeta, DomainDefinition } from './define-domain.ts';
-import { type DomainMachineState, domainMachine } from './domain-machine.ts';
-import type { TickBus, TickDelivery, TickRound } from './tick-bus.ts';
+import { type DomainMachineSnapshot, type DomainMachineState, initialDomainSnapshot, stepDomainMachine } from './domain-machine.ts';
+import type { TickBus, TickDelivery, TickReceiver, TickRound } from './tick-bus.ts';
 
 /** What every domain of a runtime shares. */
 export interface DomainDeps {
   readonly tickBus: TickBus;
-  /** Default activation timeout, ms (a domain's own option wins). */
+  /** Default activation timeout (waiting for the first tick), ms; a domain's own option wins. */
   readonly activationTimeoutMs: number;
+  /** Default bound on `activate`, ms; a domain's own `activateTimeout` wins. Default 15 000. */
+  readonly activateTimeoutMs?: number;
   /** The runtime's current tick, for events outside a tick. */
   currentTick(): number;
   /**
@@ -36,13 +39,58 @@ export interface DomainDeps {
   readonly activationPolicy?: (domain: string, tick: number) => boolean;
 }
 
+/** Default `activateTimeout`, ms. */
+export const DEFAULT_ACTIVATE_TIMEOUT_MS = 15_000;
+
+/**
+ * A domain incarnation's tick slot: the one tick message it can have in its mailbox. A tick that
+ * arrives while the previous one is still undelivered replaces it (the older round is left and
+ * the skip counted), so a slow domain never piles rounds up.
+ */
+class TickSlot implements TickReceiver {
+  readonly type = 'tick';
+  /** The delivery waiting in the mailbox, if any. */
+  delivery: TickDelivery | undefined;
+  /** The round being handled (an activation in progress), left once handled or at exit. */
+  handling: TickRound | undefined;
+
+  constructor(
+    private readonly self: ActorRef<DomainMsg>,
+    private readonly bus: TickBus,
+  ) {}
+
+  deliver(delivery: TickDelivery): void {
+    delivery.round.join();
+    const older = this.delivery;
+    this.delivery = delivery;
+    if (older) {
+      this.bus.skipped += 1;
+      older.round.leave();
+      return;
+    }
+    this.self.cast(this);
+  }
+
+  /** Takes the waiting delivery out of the slot (the handler got the slot message). */
+  take(): TickDelivery | undefined {
+    const delivery = this.delivery;
+    this.delivery = undefined;
+    return delivery;
+  }
+
+  /** The incarnation ended: every round it holds is left, once. */
+  release(): void {
+    this.bus.unsubscribe(this);
+    const waiting = this.take();
+    waiting?.round.leave();
+    const handling = this.handling;
+    this.handling = undefined;
+    handling?.leave();
+  }
+}
+
 /** Messages a domain actor handles. */
-export type DomainMsg =
-  | TickDelivery
-  | { type: 'activation_timeout' }
-  | { type: 'machine_error'; error: unknown }
-  | { type: 'children_exited'; reason: unknown }
-  | { type: 'inspect' };
+export type DomainMsg = TickSlot | { type: 'activation_timeout' } | { type: 'children_exited'; reason: unknown } | { type: 'inspect' };
 
 /** A domain's live view, answered to `inspect`. */
 export interface DomainSnapshot {
@@ -52,13 +100,18 @@ export interface DomainSnapshot {
   activatedAt: number | undefined;
 }
 
+/** One incarnation's state: everything here dies with it. */
 interface DomainState {
   system: ActorSystem;
-  machine: Actor<typeof domainMachine>;
+  machine: DomainMachineSnapshot;
   lastTick: number;
   activatedAt: number | undefined;
   children: SupervisorRef | undefined;
+  /** The activation timeout (first tick), while waiting. */
   timeout: TimerHandle | undefined;
+  /** The `activateTimeout` timer, while an asynchronous `activate` runs. */
+  activateTimer: TimerHandle | undefined;
+  slot: TickSlot;
 }
 
 /** Publishes a domain lifecycle event on the runtime pubsub (and telemetry). */
@@ -70,148 +123,215 @@ export function publishDomainEvent(system: ActorSystem, type: DomainEventType, d
 }
 
 function machineState(state: DomainState): DomainMachineState {
-  return state.machine.getSnapshot().value as DomainMachineState;
+  return state.machine.value as DomainMachineState;
+}
+
+/**
+ * Resolves as `work` does, or rejects with `timeoutError()` after `ms` on the clock. The timer is
+ * kept on the incarnation's state, so its exit clears it.
+ */
+function within(state: DomainState, work: Promise<void>, ms: number, timeoutError: () => Error): Promise<void> {
+  const { clock } = state.system;
+  return new Promise((resolve, reject) => {
+    const timer = clock.setTimeout(() => reject(timeoutError()), ms);
+    state.activateTimer = timer;
+    const settle = (): void => {
+      clock.clearTimeout(timer);
+      if (state.activateTimer === timer) state.activateTimer = undefined;
+    };
+    work.then(
+      () => {
+        settle();
+        resolve();
+      },
+      (error: unknown) => {
+        settle();
+        reject(error);
+      },
+    );
+  });
 }
 
 function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behaviour<DomainState, DomainMsg, undefined> {
   const { name } = definition;
   const timeoutMs = definition.activationTimeout ?? deps.activationTimeoutMs;
-  // Rounds this domain has taken a tick of and not yet handled, oldest first from `openHead` (the
-  // mailbox is FIFO); left on exit so tick() never hangs. A head index instead of `shift()` keeps
-  // the steady tick free of array moves: the list empties (and resets) once per handled tick.
-  const openRounds: TickRound[] = [];
-  let openHead = 0;
+  const activateTimeoutMs = definition.activateTimeout ?? deps.activateTimeoutMs ?? DEFAULT_ACTIVATE_TIMEOUT_MS;
 
-  async function activate(state: DomainState, tick: number, event: TickEvent | undefined, ctx: ActorContext<DomainMsg>): Promise<void> {
-    state.machine.send({ type: 'TICK', tick });
+  /**
+   * Runs the activation: the domain's children, then `activate`, bounded by `activateTimeout`.
+   * Every step after an `await` first checks that this incarnation is alive: a domain killed
+   * meanwhile publishes nothing and starts nothing.
+   */
+  function activate(state: DomainState, tick: number, event: TickEvent | undefined, ctx: ActorContext<DomainMsg>): void | Promise<void> {
+    state.machine = stepDomainMachine(state.machine, { type: 'TICK', tick });
     ctx.system.clock.clearTimeout(state.timeout);
     state.timeout = undefined;
-    try {
-      // The domain's own supervisor: started now when the domain declares children, else on first
-      // use of `meta.supervisor` (a second actor per domain costs ~3 KB and a mailbox round trip).
-      const superviseChildren = (): { ref: SupervisorRef; started: Promise<SupervisorRef> } => {
-        const created = createSupervisor(ctx.system, { name, strategy: 'one_for_one', children: [...definition.children] });
-        const children = created.ref;
-        state.children = children;
-        // The domain is linked to its supervisor: one that gives up takes the domain down with it,
-        // so the domains supervisor restarts both, instead of leaving an `active` domain with no children.
-        children.onExit((signal) => {
-          if (state.children === children && !isCleanExit(signal.reason)) ctx.self.cast({ type: 'children_exited', reason: signal.reason });
-        });
-        return created;
-      };
-      if (definition.children.length > 0) await superviseChildren().started;
-      const meta: DomainActivationMeta = {
-        domain: name,
-        event,
-        get supervisor(): SupervisorRef {
-          if (state.children) return state.children;
-          if (!ctx.self.alive) throw new ThunderlineError('ERR_ACTOR_STOPPED', `domain "${name}" has exited; its supervisor is gone`);
-          const created = superviseChildren();
-          // With no children to start, the start cannot fail; an exit still reaches the link above.
-          created.started.catch(() => undefined);
-          return created.ref;
-        },
-        system: ctx.system,
-        publish: (eventName, fields = {}) => {
-          const custom = { ...fields, type: `custom:${name}.${eventName}` as const, time: ctx.system.isoNow() };
-          ctx.system.pubsub.publish(topicOf(custom), custom);
-        },
-      };
-      await definition.activate?.(tick, meta);
-    } catch (error) {
-      state.machine.send({ type: 'ACTIVATION_FAILED', reason: formatReason(error) });
+    const alive = (): boolean => ctx.self.alive;
+    // The domain's own supervisor: started now when the domain declares children, else on first
+    // use of `meta.supervisor` (a second actor per domain costs ~3 KB and a mailbox round trip).
+    const superviseChildren = (): { ref: SupervisorRef; started: Promise<SupervisorRef> } => {
+      const created = createSupervisor(ctx.system, { name, strategy: 'one_for_one', children: [...definition.children] });
+      const children = created.ref;
+      state.children = children;
+      // The domain is linked to its supervisor: one that gives up takes the domain down with it,
+      // so the domains supervisor restarts both, instead of leaving an `active` domain with no children.
+      children.onExit((signal) => {
+        if (state.children === children && !isCleanExit(signal.reason)) ctx.self.cast({ type: 'children_exited', reason: signal.reason });
+      });
+      return created;
+    };
+    const meta: DomainActivationMeta = {
+      domain: name,
+      event,
+      get supervisor(): SupervisorRef {
+        if (state.children) return state.children;
+        if (!alive()) throw new ThunderlineError('ERR_ACTOR_STOPPED', `domain "${name}" has exited; its supervisor is gone`);
+        const created = superviseChildren();
+        // With no children to start, the start cannot fail; an exit still reaches the link above.
+        created.started.catch(() => undefined);
+        return created.ref;
+      },
+      system: ctx.system,
+      get signal(): AbortSignal {
+        return ctx.signal;
+      },
+      publish: (eventName, fields = {}) => {
+        if (!alive()) return;
+        const custom = { ...fields, type: `custom:${name}.${eventName}` as const, time: ctx.system.isoNow() };
+        ctx.system.pubsub.publish(topicOf(custom), custom);
+      },
+    };
+    const failed = (error: unknown): never => {
+      if (alive()) state.machine = stepDomainMachine(state.machine, { type: 'ACTIVATION_FAILED', reason: formatReason(error) });
+      if (hasCode(error, 'ERR_ACTIVATE_TIMEOUT')) throw error;
       throw new ThunderlineError('ERR_ACTIVATION_FAILED', `domain "${name}": activate failed at tick ${tick}: ${formatReason(error)}`, {
         cause: error,
       });
+    };
+    const activated = (): void => {
+      if (!alive()) return;
+      state.machine = stepDomainMachine(state.machine, { type: 'ACTIVATED' });
+      state.activatedAt = ctx.system.clock.wallNow();
+      publishDomainEvent(ctx.system, 'domain_activated', name, tick);
+    };
+    const run = async (): Promise<void> => {
+      if (definition.children.length > 0) await superviseChildren().started;
+      if (!alive()) return;
+      await definition.activate?.(tick, meta);
+    };
+    // A synchronous activate without children costs no promise and no timer.
+    if (definition.children.length === 0) {
+      let result: void | Promise<void>;
+      try {
+        result = definition.activate?.(tick, meta);
+      } catch (error) {
+        return failed(error);
+      }
+      if (!(result instanceof Promise)) {
+        activated();
+        return;
+      }
+      return within(state, result, activateTimeoutMs, () => activateTimeout(tick)).then(activated, failed);
     }
-    state.machine.send({ type: 'ACTIVATED' });
-    state.activatedAt = ctx.system.clock.wallNow();
-    publishDomainEvent(ctx.system, 'domain_activated', name, tick);
+    return within(state, run(), activateTimeoutMs, () => activateTimeout(tick)).then(activated, failed);
   }
 
-  function leaveRound(round: TickRound): void {
-    openHead += 1;
-    if (openHead === openRounds.length) {
-      openRounds.length = 0;
-      openHead = 0;
-    }
-    round.leave();
+  function activateTimeout(tick: number): ThunderlineError {
+    return new ThunderlineError(
+      'ERR_ACTIVATE_TIMEOUT',
+      `domain "${name}": activate did not settle within ${activateTimeoutMs} ms (activateTimeout) at tick ${tick}`,
+    );
   }
 
   return {
     name,
-    async init(_args, ctx) {
-      const machine = createActor(domainMachine, { input: { name } });
-      // XState rethrows unobserved errors in a timer; observing them turns them into a crash.
-      machine.subscribe({ error: (error) => ctx.self.cast({ type: 'machine_error', error }) });
-      machine.start();
+    init(_args, ctx) {
+      const slot = new TickSlot(ctx.self, deps.tickBus);
       const state: DomainState = {
         system: ctx.system,
-        machine,
+        machine: initialDomainSnapshot,
         lastTick: 0,
         activatedAt: undefined,
         children: undefined,
         timeout: undefined,
+        activateTimer: undefined,
+        slot,
       };
-      const unsubscribe = deps.tickBus.subscribe({
-        deliver(delivery) {
-          delivery.round.join();
-          openRounds.push(delivery.round);
-          ctx.self.cast(delivery);
-        },
-      });
-      ctx.self.onExit(() => {
-        unsubscribe();
+      deps.tickBus.subscribe(slot);
+      ctx.self.onExit((signal) => {
+        slot.release();
         ctx.system.clock.clearTimeout(state.timeout);
+        ctx.system.clock.clearTimeout(state.activateTimer);
+        state.timeout = undefined;
+        state.activateTimer = undefined;
         const children = state.children;
         state.children = undefined;
         children?.kill('killed');
-        machine.stop();
-        const owed = openRounds.slice(openHead);
-        openRounds.length = 0;
-        openHead = 0;
-        for (const round of owed) round.leave();
+        if (!isCleanExit(signal.reason))
+          publishDomainEvent(ctx.system, 'domain_crashed', name, deps.currentTick(), formatReason(signal.reason));
       });
       publishDomainEvent(ctx.system, 'domain_waiting', name, deps.currentTick());
-      if (!definition.waitForTick) {
-        // Active at start, as the seed's `wait_for_tick: false`: startRuntime resolves with the domain
-        // active. A failed activation is still a crash after start (DESIGN §4), not a failed start.
-        const tick = deps.currentTick();
-        if (deps.activationPolicy?.(name, tick) ?? true) {
-          try {
-            await activate(state, tick, undefined, ctx);
-          } catch (error) {
-            ctx.self.cast({ type: 'machine_error', error });
-          }
-        }
-      } else {
+      if (definition.waitForTick) {
         state.timeout = ctx.system.clock.setTimeout(() => ctx.self.cast({ type: 'activation_timeout' }), timeoutMs);
+        return state;
       }
-      return state;
+      // Active at start, as the seed's `wait_for_tick: false`: startRuntime resolves with the domain
+      // active. A failed activation is still a crash after start (DESIGN §4), not a failed start.
+      const tick = deps.currentTick();
+      if (!(deps.activationPolicy?.(name, tick) ?? true)) return state;
+      const crashLater = (error: unknown): DomainState => {
+        ctx.self.cast({ type: 'children_exited', reason: error });
+        return state;
+      };
+      try {
+        const done = activate(state, tick, undefined, ctx);
+        return done instanceof Promise ? done.then(() => state, crashLater) : state;
+      } catch (error) {
+        return crashLater(error);
+      }
     },
     // Synchronous except while activating: a tick to an active domain (every domain, every tick)
     // then costs no promise, which is most of the steady tick's overhead over a bare fan-out.
     handle(state, message, ctx) {
       switch (message.type) {
         case 'tick': {
-          const { event, round } = message;
+          const delivery = state.slot.take();
+          if (!delivery) return state;
+          const { event, round } = delivery;
           const tick = event.tick;
-          state.lastTick = Math.max(state.lastTick, tick);
-          if (machineState(state) === 'waiting' && (deps.activationPolicy?.(name, tick) ?? true)) {
-            return activate(state, tick, event, ctx).then(
-              () => {
-                leaveRound(round);
-                return state;
-              },
-              (error: unknown) => {
-                leaveRound(round);
-                throw error;
-              },
-            );
+          if (tick > state.lastTick) state.lastTick = tick;
+          if (machineState(state) !== 'waiting' || !(deps.activationPolicy?.(name, tick) ?? true)) {
+            round.leave();
+            return state;
           }
-          leaveRound(round);
-          return state;
+          state.slot.handling = round;
+          const leave = (): void => {
+            // Left once: by this continuation, or by the slot's release at exit.
+            if (state.slot.handling !== round) return;
+            state.slot.handling = undefined;
+            round.leave();
+          };
+          let done: void | Promise<void>;
+          try {
+            done = activate(state, tick, event, ctx);
+          } catch (error) {
+            leave();
+            throw error;
+          }
+          if (!(done instanceof Promise)) {
+            leave();
+            return state;
+          }
+          return done.then(
+            () => {
+              leave();
+              return state;
+            },
+            (error: unknown) => {
+              leave();
+              throw error;
+            },
+          );
         }
         case 'activation_timeout':
           if (machineState(state) !== 'waiting') return state;
@@ -219,8 +339,6 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
             'ERR_ACTIVATION_TIMEOUT',
             `domain "${name}": no tick arrived within ${timeoutMs} ms (activationTimeout)`,
           );
-        case 'machine_error':
-          throw message.error;
         case 'children_exited':
           throw message.reason;
         case 'inspect':
@@ -238,8 +356,10 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       }
     },
     async terminate(state, reason) {
+      // A stopping domain takes no more ticks: the rounds it holds are left now, not at its exit.
+      state.slot.release();
       const wasActive = machineState(state) === 'active';
-      state.machine.send({ type: 'STOP' });
+      state.machine = stepDomainMachine(state.machine, { type: 'STOP' });
       const children = state.children;
       state.children = undefined;
       await children?.stop(reason);
@@ -249,7 +369,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         } catch {
           // deactivate is cleanup: a failure must not keep the domain (and the shutdown) from finishing.
         }
-        state.machine.send({ type: 'DEACTIVATED' });
+        state.machine = stepDomainMachine(state.machine, { type: 'DEACTIVATED' });
       }
       if (isCleanExit(reason))
         publishDomainEvent(state.system, 'domain_deactivated', name, Math.max(state.lastTick, deps.currentTick()), formatReason(reason));
@@ -275,16 +395,10 @@ export function domainChildSpec(definition: DomainDefinition, deps: DomainDeps, 
     restart: 'permanent',
     shutdown: options.shutdown ?? 5000,
     type: 'worker',
-    async start({ system }) {
+    start({ system }) {
       starts += 1;
       if (starts > 1) publishDomainEvent(system, 'domain_restarting', definition.name, deps.currentTick());
-      const ref: ActorRef<DomainMsg> = await spawnActor(system, behaviour, undefined, { name: definition.name });
-      ref.onExit((signal) => {
-        if (!isCleanExit(signal.reason)) {
-          publishDomainEvent(system, 'domain_crashed', definition.name, deps.currentTick(), formatReason(signal.reason));
-        }
-      });
-      return ref as ActorRef<never>;
+      return spawnActor(system, behaviour, undefined, { name: definition.name }) as Promise<ActorRef<never>>;
     },
   };
 }

@@ -1,18 +1,20 @@
 /**
  * The XState v5 machine each domain owns: `waiting` → (first tick) → `activating` → `active` →
- * `deactivating` → `stopped`, and `failed` when activation fails. The machine only sees events
- * that can change its state; later ticks update the domain's last tick without touching it.
+ * `deactivating` → `stopped`, and `failed` when activation fails. A domain keeps its machine as
+ * a snapshot and steps it with XState's pure `transition` ({@link stepDomainMachine}), not as a
+ * started XState actor: the machine's state is plain, immutable data, so domains in the same
+ * state share one snapshot object, and a domain costs a pointer instead of an actor
+ * (docs/architecture.md, "The domain's machine").
  *
  * @example
- * const actor = createActor(domainMachine, { input: { name: 'billing' } }).start();
- * actor.send({ type: 'TICK', tick: 1 });
- * actor.getSnapshot().value; // 'activating'
+ * let snapshot = initialDomainSnapshot;
+ * snapshot = stepDomainMachine(snapshot, { type: 'TICK', tick: 1 });
+ * snapshot.value; // 'activating'
  */
-import { assign, setup } from 'xstate';
+import { assign, getInitialSnapshot, type SnapshotFrom, setup, transition } from 'xstate';
 
 /** What the machine remembers. */
 export interface DomainMachineContext {
-  name: string;
   activatedTick: number | undefined;
   failure: string | undefined;
 }
@@ -33,12 +35,11 @@ export const domainMachine = setup({
   types: {
     context: {} as DomainMachineContext,
     events: {} as DomainMachineEvent,
-    input: {} as { name: string },
   },
 }).createMachine({
   id: 'domain',
   initial: 'waiting',
-  context: ({ input }) => ({ name: input.name, activatedTick: undefined, failure: undefined }),
+  context: { activatedTick: undefined, failure: undefined },
   states: {
     waiting: {
       on: {
@@ -50,6 +51,7 @@ export const domainMachine = setup({
       on: {
         ACTIVATED: 'active',
         ACTIVATION_FAILED: { target: 'failed', actions: assign({ failure: ({ event }) => event.reason }) },
+        STOP: 'stopped',
       },
     },
     active: { on: { STOP: 'deactivating' } },
@@ -58,3 +60,46 @@ export const domainMachine = setup({
     failed: { type: 'final' },
   },
 });
+
+/** A state of the domain machine (an XState machine snapshot). */
+export type DomainMachineSnapshot = SnapshotFrom<typeof domainMachine>;
+
+/** Every domain starts here: one shared snapshot. */
+export const initialDomainSnapshot: DomainMachineSnapshot = getInitialSnapshot(domainMachine);
+
+/** Cached steps from each snapshot, by event key; bounded so a long run keeps few. */
+const steps = new WeakMap<DomainMachineSnapshot, Map<string, DomainMachineSnapshot>>();
+const STEPS_PER_SNAPSHOT = 16;
+
+function stepKey(event: DomainMachineEvent): string | undefined {
+  switch (event.type) {
+    case 'TICK':
+      return `TICK:${event.tick}`;
+    case 'ACTIVATION_FAILED':
+      return undefined; // carries a reason of its own: never shared
+    default:
+      return event.type;
+  }
+}
+
+/**
+ * The machine's next snapshot for `event`, from XState's pure `transition`. The machine has no
+ * side effects (its only actions are `assign`s, applied in the snapshot), so a step is a pure
+ * function of (snapshot, event) and equal steps are computed once and shared.
+ */
+export function stepDomainMachine(snapshot: DomainMachineSnapshot, event: DomainMachineEvent): DomainMachineSnapshot {
+  const key = stepKey(event);
+  let known = key === undefined ? undefined : steps.get(snapshot);
+  const cached = key === undefined ? undefined : known?.get(key);
+  if (cached) return cached;
+  const [next] = transition(domainMachine, snapshot, event);
+  if (key !== undefined) {
+    if (!known) {
+      known = new Map();
+      steps.set(snapshot, known);
+    }
+    if (known.size >= STEPS_PER_SNAPSHOT) known.delete(known.keys().next().value as string);
+    known.set(key, next);
+  }
+  return next;
+}

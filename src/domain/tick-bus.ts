@@ -58,6 +58,11 @@ export interface TickDelivery {
 /** The fan-out of ticks to domains. */
 export class TickBus {
   private readonly receivers = new Set<TickReceiver>();
+  /**
+   * Ticks a receiver dropped because a newer one replaced it before it was handled (a domain's
+   * mailbox holds at most one pending tick).
+   */
+  skipped = 0;
 
   /** Adds a receiver; returns the function that removes it. */
   subscribe(receiver: TickReceiver): () => void {
@@ -65,6 +70,11 @@ export class TickBus {
     return () => {
       this.receivers.delete(receiver);
     };
+  }
+
+  /** Removes a receiver (what `subscribe`'s return value does, without a closure per receiver). */
+  unsubscribe(receiver: TickReceiver): void {
+    this.receivers.delete(receiver);
   }
 
   /** Receivers now subscribed. */

@@ -32,7 +32,7 @@ export interface RuntimeParts {
   system: ActorSystem;
   root: SupervisorRef;
   store: RegistryStore;
-  registry: RegistryView & { flush(): number };
+  registry: RegistryView & { flush(): number; close?(): void };
   runId: string;
   version: string;
   tickInterval: number | 'manual';
@@ -107,15 +107,46 @@ export class Runtime {
 
   /**
    * Emits one tick now and resolves with its number once every domain has handled it and the
-   * registry has written the resulting status changes. Works in every mode; with
-   * `tickInterval: 'manual'` it is the only source of ticks.
+   * registry has applied and written the resulting status changes. Works in every mode; with
+   * `tickInterval: 'manual'` it is the only source of ticks. A tick in flight when the runtime
+   * stops resolves, or rejects with `ERR_RUNTIME_STOPPED`.
    */
   async tick(): Promise<number> {
     this.assertRunning('tick');
-    const { tick, round } = await this.parts.requestTick();
-    await round.done;
-    await this.parts.flushRegistry();
-    return tick;
+    try {
+      const { tick, round } = await this.parts.requestTick();
+      await round.done;
+      await this.parts.flushRegistry();
+      return tick;
+    } catch (error) {
+      throw this.stoppedMeanwhile('tick', error);
+    }
+  }
+
+  /**
+   * Resolves once the registry has applied, and written to the database, every status change
+   * published before the call. Status changes reach the registry through its mailbox, so a lookup
+   * right after `kill` may not show the crash yet; after `await runtime.flush()` it does.
+   */
+  async flush(): Promise<void> {
+    this.assertRunning('flush');
+    try {
+      await this.parts.flushRegistry();
+    } catch (error) {
+      throw this.stoppedMeanwhile('flush', error);
+    }
+  }
+
+  /** `error` as it is, or `ERR_RUNTIME_STOPPED` when the runtime began stopping meanwhile. */
+  private stoppedMeanwhile(what: string, error: unknown): unknown {
+    if (!this.exit && !this.stopping) return error;
+    return new ThunderlineError(
+      'ERR_RUNTIME_STOPPED',
+      `${what}: the runtime stopped while it was in flight (${this.exit?.reason ?? 'stopping'})`,
+      {
+        cause: error,
+      },
+    );
   }
 
   /** Subscribes to a pubsub topic (`system:domain_tick`, `system:domain_activated`, ..., or `*`). */
@@ -164,6 +195,7 @@ export class Runtime {
     try {
       await this.parts.beforeClose?.();
       this.parts.registry.flush();
+      this.parts.registry.close?.();
       store.endRun(this.runId, system.clock.wallNow(), exit.reason);
     } catch (error) {
       // A store failure while closing is itself a failure of the run: say so, never throw it away.

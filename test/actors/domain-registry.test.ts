@@ -169,16 +169,54 @@ actor.before.each((context) => {
 });
 actor.after.each(close);
 
-actor('applies pubsub events at once and writes them on the next tick', async (context) => {
+actor('applies pubsub events in its own turn, through its mailbox, and writes them on the next tick', async (context) => {
   const system = context.system as ActorSystem;
   const ref = await spawnDomainRegistry(context.table, system);
   system.pubsub.publish('system:domain_waiting', domainEvent('domain_waiting', 'billing', 0));
-  assert.is(context.table.domainStatus('billing')?.status, 'waiting', 'lookups see the event in the same turn');
+  assert.is(context.table.domainStatus('billing'), undefined, 'not applied in the publisher turn');
   system.pubsub.publish('system:domain_tick', tickEvent(1));
-  assert.is(context.table.currentTick(), 1);
-  // The tick queued a flush; a call is answered after it, with nothing left to write.
-  assert.is(await ref.call({ type: 'flush' }), 0);
+  assert.is(context.table.currentTick(), 1, 'the tick number is kept at once');
+  await ref.call({ type: 'drain' });
+  assert.is(context.table.domainStatus('billing')?.status, 'waiting');
+  // The tick's drain wrote the change; a flush finds nothing left to write.
   assert.is(context.store.readHistory().length, 1);
+  assert.is(await ref.call({ type: 'flush' }), 0);
+  await ref.stop();
+});
+
+actor('applies what was published while no registry actor ran, once the next one starts', async (context) => {
+  const system = context.system as ActorSystem;
+  const first = await spawnDomainRegistry(context.table, system);
+  system.pubsub.publish('system:domain_waiting', domainEvent('domain_waiting', 'billing', 0));
+  first.kill('boom');
+  system.pubsub.publish('system:domain_activated', domainEvent('domain_activated', 'billing', 1));
+  system.pubsub.publish('system:domain_waiting', domainEvent('domain_waiting', 'shipping', 1));
+  const second = await spawnDomainRegistry(context.table, system);
+  assert.is(await second.call({ type: 'flush' }), 3);
+  assert.is(context.table.domainStatus('billing')?.status, 'active');
+  assert.is(context.table.domainStatus('shipping')?.status, 'waiting');
+  assert.equal(
+    context.store.readHistory().map((row) => `${row.domainName}:${row.event}`),
+    ['shipping:waiting', 'billing:activated', 'billing:waiting'],
+  );
+  await second.stop();
+});
+
+actor('a subscriber that throws on the same topics never detaches the registry', async (context) => {
+  const system = context.system as ActorSystem;
+  const ref = await spawnDomainRegistry(context.table, system);
+  for (const topic of ['system:domain_waiting', 'system:domain_activated', '*']) {
+    system.pubsub.subscribe(topic, () => {
+      throw new Error(`listener on ${topic} failed`);
+    });
+  }
+  system.pubsub.publish('system:domain_waiting', domainEvent('domain_waiting', 'billing', 0));
+  system.pubsub.publish('system:domain_activated', domainEvent('domain_activated', 'billing', 1));
+  await ref.call({ type: 'flush' });
+  assert.is(context.table.domainStatus('billing')?.status, 'active');
+  system.pubsub.publish('system:domain_crashed', domainEvent('domain_crashed', 'billing', 2, 'boom'));
+  await ref.call({ type: 'flush' });
+  assert.is(context.table.domainStatus('billing')?.status, 'crashed');
   await ref.stop();
 });
 
@@ -189,6 +227,7 @@ actor('publishes domain_failed when the domains supervisor gives up on a crashed
   system.pubsub.subscribe('system:domain_failed', (event) => void failed.push(event));
   system.pubsub.publish('system:domain_crashed', domainEvent('domain_crashed', 'billing', 0, 'boom'));
   system.pubsub.publish('system:supervisor_escalated', escalated('domains', 'billing'));
+  await ref.call({ type: 'flush' });
   assert.equal(
     failed.map((event) => (event as DomainEvent).domain),
     ['billing'],

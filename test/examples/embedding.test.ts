@@ -17,7 +17,7 @@ embedding('main() runs the DESIGN §9 embedding flow', async () => {
   assert.equal(summary, {
     activeAfterFirstTick: ['billing'],
     activations: [1, 2],
-    statusAfterCrash: 'crashed',
+    statusWhileWaiting: 'waiting',
     statusAfterRestart: 'active',
     restarts: 1,
     history: ['waiting@0', 'activated@1', 'crashed@1', 'restarting@1', 'waiting@1', 'activated@2'],

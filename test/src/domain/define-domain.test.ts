@@ -21,6 +21,7 @@ define('fills in the defaults', () => {
       children: [],
       waitForTick: true,
       activationTimeout: undefined,
+      activateTimeout: undefined,
     },
   );
 });
