@@ -19,10 +19,10 @@ import Database from 'better-sqlite3';
 import { dispatch, type Ref, spawn, start as startNact, stop as stopNact } from 'nact';
 import { createActor } from 'xstate';
 import { DomainRegistryTable } from '../actors/domain-registry.ts';
+import { defineDomain, type Runtime, startRuntime } from '../index.ts';
 import { ManualClock } from '../src/clock.ts';
 import { domainMachine } from '../src/domain/domain-machine.ts';
 import type { DomainEvent, DomainEventType, TickEvent } from '../src/events.ts';
-import { defineDomain, type Runtime, startRuntime } from '../src/index.ts';
 import { openStore } from '../src/store/index.ts';
 
 /** Options of {@link run}. */

@@ -12,7 +12,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { WebSocket, WebSocketServer } from 'ws';
-import { type Runtime, startRuntime } from '../src/index.ts';
+import { type Runtime, startRuntime } from '../index.ts';
 import type { EventServerOptions } from '../src/server/index.ts';
 
 /** Options of {@link run}. */

@@ -11,7 +11,7 @@
  */
 import { pathToFileURL } from 'node:url';
 // In your app: import { defineDomain, startRuntime } from 'thunderline';
-import { type DomainEvent, defineDomain, startRuntime } from '../src/index.ts';
+import { type DomainEvent, defineDomain, startRuntime } from '../index.ts';
 
 /** Options of {@link main}. */
 export interface EmbeddingOptions {

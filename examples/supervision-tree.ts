@@ -24,7 +24,7 @@ import {
   startSupervisor,
   supervisorSpec,
   type ThunderlineEvent,
-} from '../src/index.ts';
+} from '../index.ts';
 
 /** The messages of the example's workers: a counter that can be told to fail. */
 export type CounterMsg = { type: 'increment' } | { type: 'get' } | { type: 'fail'; reason: string };

@@ -1,6 +1,7 @@
 /**
- * Thunderline: an OTP-style actor runtime for Node.js. This is the public entry and a
- * composition root: `startRuntime` puts the kernel, the actors and the supervision trees together.
+ * The Thunderline kernel: actors, supervisors, domains, pubsub, clock, store types and the
+ * runtime handle. It knows nothing of the actors and trees built on it; the package entry
+ * (`index.ts` at the root) adds `startRuntime`, the composition root in `supervisors/runtime.ts`.
  *
  * @example
  * import { startRuntime, defineDomain } from 'thunderline';
@@ -10,20 +11,6 @@
  * await runtime.stop();
  * @module
  */
-import { randomUUID } from 'node:crypto';
-import { DomainRegistryTable } from '../actors/domain-registry.ts';
-import { TickCounter } from '../actors/tick-generator.ts';
-import { type ApplicationTreeInput, startApplicationTree as wireRuntime } from '../supervisors/application.ts';
-import { type ActorSystem, createActorSystem } from './actor/actor-system.ts';
-import { type DomainDeps, TickBus } from './domain/index.ts';
-import { type RuntimeOptions, validateRuntimeOptions } from './runtime/options.ts';
-import type { RegistryView } from './runtime/registry-view.ts';
-import { Runtime } from './runtime/runtime.ts';
-import { resolveServerConfig, serverChild } from './server/index.ts';
-import { openStore } from './store/open-store.ts';
-import type { RegistryStore } from './store/registry-store.ts';
-import type { SupervisorRef } from './supervisor/supervisor-ref.ts';
-import { VERSION } from './version.ts';
 
 export * from './actor/index.ts';
 export { type Clock, ManualClock, SystemClock, systemClock, type TimerHandle } from './clock.ts';
@@ -39,97 +26,3 @@ export type { DomainRow, DomainStatusName, HistoryEvent, HistoryRow, RunRow } fr
 export * from './supervisor/index.ts';
 export { emitTelemetry, telemetryChannel } from './telemetry/index.ts';
 export { VERSION } from './version.ts';
-
-/**
- * Starts a runtime: opens (and migrates) the database, records the run, and starts the tree in
- * order — tick system (registry, then generator), then the domains (each `waiting` until the
- * first tick). Rejects with a `ThunderlineError` for bad options, a refused database file, or a
- * child that fails to start; nothing is left running then.
- */
-export function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
-  return bootRuntime(options);
-}
-
-/** What a composition root (the CLI's Thunderline tree) adds around the embedding tree. */
-export interface RuntimeExtras {
-  /** Builds the infrastructure and web children once the system, registry and deps exist. */
-  infrastructure?: (
-    context: InfrastructureContext,
-  ) => Pick<ApplicationTreeInput, 'earlyInfrastructure' | 'lateInfrastructure' | 'web' | 'beforeClose'>;
-  /** Consulted before each domain activates; see `DomainDeps.activationPolicy`. Default: allow all. */
-  activationPolicy?: (domain: string, tick: number) => boolean;
-}
-
-/** What {@link RuntimeExtras.infrastructure} receives. */
-export interface InfrastructureContext {
-  system: ActorSystem;
-  registry: RegistryView;
-  store: RegistryStore;
-  runId: string;
-  deps: DomainDeps;
-  /** The root supervisor, once started (for dashboards). */
-  root(): SupervisorRef | undefined;
-}
-
-/** @internal `startRuntime` with extra infrastructure; used by the CLI. */
-export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras = {}): Promise<Runtime> {
-  const config = validateRuntimeOptions(options);
-  // Checked before anything opens: a non-loopback host without a token is refused (ERR_SERVER).
-  const serverConfig = config.server ? resolveServerConfig(config.server) : undefined;
-  const store = openStore(config.database);
-  const system = createActorSystem(config.clock ? { clock: config.clock } : {});
-  const runId = randomUUID();
-  const startedAtMs = system.clock.now();
-  try {
-    store.beginRun({
-      runId,
-      startedAt: system.clock.wallNow(),
-      tickIntervalMs: config.tickInterval === 'manual' ? null : config.tickInterval,
-      version: VERSION,
-    });
-    const table = new DomainRegistryTable({ store, runId, clock: system.clock });
-    const tickBus = new TickBus();
-    const deps: DomainDeps = {
-      tickBus,
-      activationTimeoutMs: config.activationTimeout,
-      currentTick: () => table.currentTick(),
-      ...(extras.activationPolicy ? { activationPolicy: extras.activationPolicy } : {}),
-    };
-    let root: SupervisorRef | undefined;
-    const infrastructure = extras.infrastructure?.({ system, registry: table, store, runId, deps, root: () => root }) ?? {};
-    const web = serverConfig
-      ? serverChild({
-          config: serverConfig,
-          system,
-          registry: table,
-          store,
-          runId,
-          version: VERSION,
-          tickInterval: config.tickInterval,
-          tree: () => root?.tree() ?? null,
-        })
-      : undefined;
-    const parts = await wireRuntime({
-      ...infrastructure,
-      web: [...(infrastructure.web ?? []), ...(web ? [web.spec] : [])],
-      system,
-      store,
-      table,
-      runId,
-      version: VERSION,
-      tickInterval: config.tickInterval,
-      generator: { interval: config.tickInterval, tickBus, ticks: new TickCounter(), activeCount: () => table.activeCount(), startedAtMs },
-      domains: config.domains,
-      deps,
-      domainRestarts: config.domainRestarts,
-    });
-    root = parts.root;
-    if (web) parts.serverUrl = web.url;
-    return new Runtime(parts);
-  } catch (error) {
-    store.endRun(runId, system.clock.wallNow(), `start failed: ${error instanceof Error ? error.message : String(error)}`);
-    store.close();
-    system.stop();
-    throw error;
-  }
-}

@@ -22,12 +22,12 @@ import { type ThundervineDomain, type ThundervineOptions, thundervineDomain } fr
 import type { DomainDefinition } from '../src/domain/define-domain.ts';
 import { domainChildSpec } from '../src/domain/domain-actor.ts';
 import { describeValue, ThunderlineError } from '../src/errors.ts';
-import { bootRuntime, type RuntimeExtras } from '../src/index.ts';
 import { RUNTIME_DEFAULTS, type RuntimeOptions } from '../src/runtime/options.ts';
 import type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from '../src/runtime/registry-view.ts';
 import type { Runtime } from '../src/runtime/runtime.ts';
 import type { ChildSpec } from '../src/supervisor/spec.ts';
 import { supervisorSpec } from '../src/supervisor/supervisor-ref.ts';
+import { bootRuntime, type RuntimeExtras } from './runtime.ts';
 
 /** Every Thunderline domain, in start order; each may be left out with `--disable`. */
 export const THUNDERLINE_DOMAINS = [

@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   database?: string;
   /** ms a domain waits for its first tick before it crashes. Default 30000. */
   activationTimeout?: number;
+  /** ms a domain's `activate` may take before the domain crashes (`ERR_ACTIVATE_TIMEOUT`). Default 15000. */
+  activateTimeout?: number;
   /** `false` (default for embedding) or where to serve the dashboard and event stream. */
   server?: false | ServerOptions;
   /** Time source; default the real clock. Tests pass a `ManualClock`. */
@@ -46,6 +48,7 @@ export interface NormalizedRuntimeOptions {
   tickInterval: number | 'manual';
   database: string;
   activationTimeout: number;
+  activateTimeout: number;
   server: false | ServerOptions;
   clock: Clock | undefined;
   domainRestarts: { maxRestarts?: number; maxSeconds?: number };
@@ -56,6 +59,7 @@ export const RUNTIME_DEFAULTS = {
   tickInterval: 1000,
   database: './thunderline.db',
   activationTimeout: 30_000,
+  activateTimeout: 15_000,
 } as const;
 
 function invalid(option: string, rule: string, got: unknown): ThunderlineError {
@@ -69,6 +73,7 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
     tickInterval = RUNTIME_DEFAULTS.tickInterval,
     database = RUNTIME_DEFAULTS.database,
     activationTimeout = RUNTIME_DEFAULTS.activationTimeout,
+    activateTimeout = RUNTIME_DEFAULTS.activateTimeout,
     server = false,
     domainRestarts = {},
   } = options;
@@ -78,6 +83,9 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
   if (typeof database !== 'string' || database.length === 0) throw invalid('database', 'a file path or ":memory:"', database);
   if (!(Number.isInteger(activationTimeout) && activationTimeout >= 1)) {
     throw invalid('activationTimeout', 'an integer number of ms >= 1', activationTimeout);
+  }
+  if (!(Number.isInteger(activateTimeout) && activateTimeout >= 1)) {
+    throw invalid('activateTimeout', 'an integer number of ms >= 1', activateTimeout);
   }
   if (!Array.isArray(domains)) throw invalid('domains', 'an array of defineDomain(...) results', domains);
   const seen = new Set<string>();
@@ -108,5 +116,5 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
   if (maxSeconds !== undefined && !(typeof maxSeconds === 'number' && maxSeconds > 0 && Number.isFinite(maxSeconds))) {
     throw invalid('domainRestarts.maxSeconds', 'a finite number of seconds > 0', maxSeconds);
   }
-  return { domains, tickInterval, database, activationTimeout, server, clock: options.clock, domainRestarts };
+  return { domains, tickInterval, database, activationTimeout, activateTimeout, server, clock: options.clock, domainRestarts };
 }

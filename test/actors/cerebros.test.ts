@@ -5,9 +5,9 @@ import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { cerebrosDomain, TRIAL_COMPLETED, TRIAL_REQUESTED } from '../../actors/cerebros/index.ts';
+import { startRuntime } from '../../index.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { topicOf } from '../../src/events.ts';
-import { startRuntime } from '../../src/index.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { manualRuntime, ticks } from './helpers.ts';
 

@@ -6,10 +6,11 @@
  * const runtime = await manualRuntime([thunderboltDomain()]);
  * await ticks(runtime, 3);
  */
+
+import { startRuntime } from '../../index.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { DomainDefinition } from '../../src/domain/define-domain.ts';
 import type { ThunderlineEvent } from '../../src/events.ts';
-import { startRuntime } from '../../src/index.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 
 /** Starts a runtime with `domains`, manual ticks, a ManualClock and an in-memory database. */

@@ -1,8 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { thunderlinkDomain } from '../../actors/thunderlink/index.ts';
+import { startRuntime } from '../../index.ts';
 import { ManualClock } from '../../src/clock.ts';
-import { startRuntime } from '../../src/index.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { ticks } from './helpers.ts';
 

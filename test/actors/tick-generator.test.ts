@@ -8,8 +8,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { defineDomain, type Runtime } from '../../index.ts';
 import type { TickEvent } from '../../src/events.ts';
-import { defineDomain, type Runtime } from '../../src/index.ts';
 import { boot, emptyContext, nextEvent, type RuntimeContext, setUp, tearDown, tick } from '../src/runtime/helpers.ts';
 
 /** Advances the clock by `ms` and resolves with the tick that advance caused. */

@@ -1,8 +1,9 @@
 /**
  * The cross-domain guard (DESIGN §2, seed §3 "cross-domain guards"): scans the import graph of
- * every .ts file and fails when the kernel (`src/`, except the composition roots `src/index.ts`
- * and `src/cli/**`) imports `actors/` or `supervisors/`, when `actors/` imports `supervisors/`,
- * or when one domain folder `actors/<a>/` imports another's `actors/<b>/`.
+ * every .ts file and fails when the kernel (`src/`, except the CLI's composition root
+ * `src/cli/**`) imports `actors/` or `supervisors/`, when `actors/` imports `supervisors/`, or
+ * when one domain folder `actors/<a>/` imports another's `actors/<b>/`. `startRuntime`, the
+ * embedding API's composition root, lives in `supervisors/runtime.ts`, above the kernel.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +32,7 @@ function specifiers(text: string): string[] {
 }
 
 function isCompositionRoot(file: string): boolean {
-  return file === 'src/index.ts' || file.startsWith('src/cli/');
+  return file.startsWith('src/cli/');
 }
 
 function domainFolder(file: string): string | undefined {
@@ -79,13 +80,17 @@ const guard = suite('cross-domain import guard');
 guard('the repository has no forbidden import', () => {
   const files = [...listTs('src'), ...listTs('actors'), ...listTs('supervisors')];
   assert.ok(
+    files.some((file) => file.path === 'src/index.ts'),
+    'scanned the kernel entry',
+  );
+  assert.ok(
     files.some((file) => file.path === 'actors/thunderbolt/cerebros-bridge.ts'),
     'scanned the domain folders',
   );
   assert.equal(checkImports(files), []);
 });
 
-guard('flags a kernel file importing actors/ or supervisors/, but not the composition roots', () => {
+guard('flags a kernel file importing actors/ or supervisors/ (src/index.ts too), but not the CLI', () => {
   const violations = checkImports([
     { path: 'src/runtime/runtime.ts', text: "import { x } from '../../actors/domain-registry.ts';" },
     { path: 'src/domain/index.ts', text: "export { y } from '../../supervisors/application.ts';" },
@@ -95,6 +100,7 @@ guard('flags a kernel file importing actors/ or supervisors/, but not the compos
   assert.equal(violations, [
     'src/runtime/runtime.ts -> actors/domain-registry.ts: the kernel must not import actors/ or supervisors/',
     'src/domain/index.ts -> supervisors/application.ts: the kernel must not import actors/ or supervisors/',
+    'src/index.ts -> supervisors/application.ts: the kernel must not import actors/ or supervisors/',
   ]);
 });
 

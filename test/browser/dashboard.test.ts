@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defineDomain, type Runtime, startRuntime } from '../../src/index.ts';
+import { defineDomain, type Runtime, startRuntime } from '../../index.ts';
 import { findRunning } from '../../supervisors/application.ts';
 import { within as withinMs } from '../support/within.ts';
 

@@ -4,8 +4,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { type ActorRef, type Behaviour, type ChildSpec, defineDomain, type SupervisorRef, spawnActor } from '../../../index.ts';
 import type { SupervisorEvent } from '../../../src/events.ts';
-import { type ActorRef, type Behaviour, type ChildSpec, defineDomain, type SupervisorRef, spawnActor } from '../../../src/index.ts';
 import { boot, emptyContext, nextDomainEvent, nextEvent, type RuntimeContext, setUp, tearDown, tick } from '../runtime/helpers.ts';
 
 type WorkerMsg = { type: 'crash' };

@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defineDomain } from '../../../src/index.ts';
+import { defineDomain } from '../../../index.ts';
 import {
   boot,
   diskDomain,

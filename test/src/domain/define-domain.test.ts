@@ -4,7 +4,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type DomainOptions, defineDomain } from '../../../src/index.ts';
+import { type DomainOptions, defineDomain } from '../../../index.ts';
 import { rejection } from '../runtime/helpers.ts';
 
 const define = suite('defineDomain');

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { startRuntime } from '../../../src/index.ts';
+import { startRuntime } from '../../../index.ts';
 import { openStore } from '../../../src/store/index.ts';
 import { emptyContext, REPO_ROOT, type RuntimeContext, rejection, setUp, tearDown, tmpDb, withDb } from './helpers.ts';
 

@@ -18,10 +18,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { type Runtime, type RuntimeOptions, startRuntime } from '../../../index.ts';
 import { ManualClock } from '../../../src/clock.ts';
 import { ThunderlineError } from '../../../src/errors.ts';
 import type { DomainEvent, DomainEventType, ThunderlineEvent } from '../../../src/events.ts';
-import { type Runtime, type RuntimeOptions, startRuntime } from '../../../src/index.ts';
 import { within } from '../../support/within.ts';
 
 /** The repository root, where `node --import tsx` finds tsx. */

@@ -5,19 +5,20 @@
 import fs from 'node:fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defineDomain, RUNTIME_DEFAULTS, type RuntimeOptions, startRuntime, validateRuntimeOptions } from '../../../src/index.ts';
+import { defineDomain, RUNTIME_DEFAULTS, type RuntimeOptions, startRuntime, validateRuntimeOptions } from '../../../index.ts';
 import { emptyContext, type RuntimeContext, rejection, setUp, tearDown, tmpDb } from './helpers.ts';
 
 const options = suite<RuntimeContext>('startRuntime options', emptyContext());
 options.before.each(setUp);
 options.after.each(tearDown);
 
-options('defaults: 1000 ms ticks, ./thunderline.db, 30000 ms activation timeout, no server, no domains', () => {
-  assert.equal(RUNTIME_DEFAULTS, { tickInterval: 1000, database: './thunderline.db', activationTimeout: 30_000 });
+options('defaults: 1000 ms ticks, ./thunderline.db, 30000 ms activation timeout, 15000 ms activate timeout, no server, no domains', () => {
+  assert.equal(RUNTIME_DEFAULTS, { tickInterval: 1000, database: './thunderline.db', activationTimeout: 30_000, activateTimeout: 15_000 });
   const normalized = validateRuntimeOptions({});
   assert.is(normalized.tickInterval, 1000);
   assert.is(normalized.database, './thunderline.db');
   assert.is(normalized.activationTimeout, 30_000);
+  assert.is(normalized.activateTimeout, 15_000);
   assert.is(normalized.server, false);
   assert.equal(normalized.domains, []);
 });
@@ -33,6 +34,7 @@ const refusals: Array<[string, RuntimeOptions, string, string]> = [
   ['an unknown tickInterval mode', { tickInterval: 'auto' as never }, 'ERR_INVALID_OPTION', `${TICK_RULE}, got "auto"`],
   ['an activationTimeout of 0', { activationTimeout: 0 }, 'ERR_INVALID_OPTION', `${TIMEOUT_RULE}, got 0`],
   ['an infinite activationTimeout', { activationTimeout: Number.POSITIVE_INFINITY }, 'ERR_INVALID_OPTION', `${TIMEOUT_RULE}, got Infinity`],
+  ['an activateTimeout of 0', { activateTimeout: 0 }, 'ERR_INVALID_OPTION', 'activateTimeout must be an integer number of ms >= 1, got 0'],
   ['a NaN activationTimeout', { activationTimeout: Number.NaN }, 'ERR_INVALID_OPTION', `${TIMEOUT_RULE}, got NaN`],
   ['an empty database path', { database: '' }, 'ERR_INVALID_OPTION', 'database must be a file path or ":memory:", got ""'],
   [

@@ -5,8 +5,8 @@
 import diagnostics from 'node:diagnostics_channel';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { defineDomain } from '../../../index.ts';
 import type { DomainEvent, TickEvent } from '../../../src/events.ts';
-import { defineDomain } from '../../../src/index.ts';
 import {
   boot,
   diskDomain,

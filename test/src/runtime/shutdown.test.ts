@@ -4,8 +4,8 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { defineDomain } from '../../../index.ts';
 import type { DomainEvent, SupervisorEvent } from '../../../src/events.ts';
-import { defineDomain } from '../../../src/index.ts';
 import {
   boot,
   bounded,

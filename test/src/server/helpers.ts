@@ -7,9 +7,9 @@
  * const hello = await probe.next((frame) => frame.type === 'hello', 'hello');
  */
 import { type ClientOptions, WebSocket } from 'ws';
+import { type Runtime, startRuntime } from '../../../index.ts';
 import { ManualClock } from '../../../src/clock.ts';
 import { type DomainDefinition, defineDomain } from '../../../src/domain/index.ts';
-import { type Runtime, startRuntime } from '../../../src/index.ts';
 import type { EventServerOptions } from '../../../src/server/index.ts';
 import { within } from '../../support/within.ts';
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Runtime, SupervisorRef } from '../../../src/index.ts';
+import type { Runtime, SupervisorRef } from '../../../index.ts';
 import { get, startServerRuntime, within } from './helpers.ts';
 
 interface Context {

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { hasCode, type Runtime, startRuntime } from '../../../src/index.ts';
+import { hasCode, type Runtime, startRuntime } from '../../../index.ts';
 import { eventsUrl, get, isControl, startServerRuntime, WsProbe, within } from './helpers.ts';
 
 interface Context {

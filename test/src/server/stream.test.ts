@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { Runtime } from '../../../index.ts';
 import type { ManualClock } from '../../../src/clock.ts';
-import type { Runtime } from '../../../src/index.ts';
 import { eventsUrl, get, isControl, startServerRuntime, WsProbe, within } from './helpers.ts';
 import { checkSchema, loadSchemas, schemaNameForEvent } from './schema-check.ts';
 

@@ -1,7 +1,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { Runtime } from '../../../index.ts';
 import { runWatch } from '../../../src/cli/watch.ts';
-import type { Runtime } from '../../../src/index.ts';
 import { eventsUrl, startServerRuntime, within } from './helpers.ts';
 
 interface Lines {
