@@ -116,6 +116,7 @@ export async function startApplicationTree(input: ApplicationTreeInput): Promise
     // A domain may sit under `domains` or an infrastructure slot (the Thunderline tree puts some
     // there); the registry says which names are domains, the tree says where they run.
     findDomain: (name) => (input.table.domainStatus(name) ? findRunning(root, name) : undefined),
+    skippedTicks: () => input.generator.tickBus.skipped,
   };
   if (input.beforeClose) parts.beforeClose = input.beforeClose;
   return parts;

@@ -40,6 +40,8 @@ export interface RuntimeParts {
   requestTick(): Promise<{ tick: number; round: TickRound }>;
   /** Asks the registry actor to write what is pending. */
   flushRegistry(): Promise<void>;
+  /** Ticks domains dropped because a newer tick replaced them undelivered (one pending tick each). */
+  skippedTicks(): number;
   /** Finds a domain actor by name. */
   findDomain(name: string): AnyActorRef | undefined;
   /** Runs after the tree has stopped, before the store closes (e.g. closing a server). */
@@ -98,6 +100,14 @@ export class Runtime {
   /** The dashboard's `http://host:port/` while the server runs (`server` option); else undefined. */
   get serverUrl(): string | undefined {
     return this.parts.serverUrl?.();
+  }
+
+  /**
+   * Ticks dropped so far because a newer tick replaced them before a slow domain took them: a
+   * domain's mailbox holds at most one pending tick, so slow rounds never pile up.
+   */
+  skippedTicks(): number {
+    return this.parts.skippedTicks();
   }
 
   /** The current tick number (0 before the first). */
