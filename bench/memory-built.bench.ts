@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const dist = path.join(root, 'dist/src/index.js');
+const dist = path.join(root, 'dist/index.js');
 const machine = path.join(root, 'dist/src/domain/domain-machine.js');
 const N = 10_000;
 
@@ -47,7 +47,7 @@ const refs = [];
 let pending = 2 * N;
 const done = new Promise((resolve) => {
   for (let i = 0; i < N; i += 1) {
-    const actor = createActor(domainMachine, { input: { name: 'd' + i } }).start();
+    const actor = createActor(domainMachine).start();
     refs.push(spawn(system, (state, msg) => {
       if (actor.getSnapshot().value === 'waiting') { actor.send({ type: 'TICK', tick: msg.tick }); actor.send({ type: 'ACTIVATED' }); }
       if (--pending === 0) resolve();

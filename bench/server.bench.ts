@@ -1,5 +1,5 @@
 /**
- * Benchmarks the `/events` stream (issue 5 targets): event deliveries/s across 100 WebSocket
+ * Benchmarks the `/events` stream: event deliveries/s across 100 WebSocket
  * clients, coalesced frames against a plain one-`send`-per-event loop in the same run; p99
  * publish-to-receipt at 1,000 events/s with 100 clients; server memory with one client that
  * never reads, over 100,000 events. Clients run in the same process and parse every frame.

@@ -7,6 +7,7 @@
  */
 export { type DomainActivationMeta, type DomainDefinition, type DomainOptions, defineDomain } from './define-domain.ts';
 export {
+  DEFAULT_ACTIVATE_TIMEOUT_MS,
   type DomainChildSpecOptions,
   type DomainDeps,
   type DomainMsg,
@@ -14,6 +15,14 @@ export {
   domainChildSpec,
   publishDomainEvent,
 } from './domain-actor.ts';
-export { type DomainMachineContext, type DomainMachineEvent, type DomainMachineState, domainMachine } from './domain-machine.ts';
+export {
+  type DomainMachineContext,
+  type DomainMachineEvent,
+  type DomainMachineSnapshot,
+  type DomainMachineState,
+  domainMachine,
+  initialDomainSnapshot,
+  stepDomainMachine,
+} from './domain-machine.ts';
 export { TickBus, type TickReceiver, TickRound } from './tick-bus.ts';
 export { type TrackedChild, trackedChild } from './tracked-child.ts';
