@@ -111,7 +111,11 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     });
     root = parts.root;
     if (web) parts.serverUrl = web.url;
-    return new Runtime(parts);
+    const runtime = new Runtime(parts);
+    // Resolve with every domain's start applied and on disk: lookups right after startRuntime
+    // are exact, and the first tick does not pay for writing the `waiting` rows.
+    await parts.flushRegistry();
+    return runtime;
   } catch (error) {
     store.endRun(runId, system.clock.wallNow(), `start failed: ${error instanceof Error ? error.message : String(error)}`);
     store.close();

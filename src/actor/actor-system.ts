@@ -36,6 +36,8 @@ export class ActorSystem {
   private deadLetterCount = 0;
   private actorSeq = 0;
   private stopped = false;
+  private isoMs = Number.NaN;
+  private iso = '';
 
   constructor(options: ActorSystemOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -62,7 +64,13 @@ export class ActorSystem {
 
   /** ISO wall time now, as events carry it. */
   isoNow(): string {
-    return new Date(this.clock.wallNow()).toISOString();
+    // A burst of events (10,000 activations in one tick) shares a millisecond: format it once.
+    const wallMs = this.clock.wallNow();
+    if (wallMs !== this.isoMs) {
+      this.isoMs = wallMs;
+      this.iso = new Date(wallMs).toISOString();
+    }
+    return this.iso;
   }
 
   /** @internal counts and reports a message sent to a stopped actor */

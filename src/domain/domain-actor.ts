@@ -166,6 +166,13 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
     state.machine = stepDomainMachine(state.machine, { type: 'TICK', tick });
     ctx.system.clock.clearTimeout(state.timeout);
     state.timeout = undefined;
+    if (!definition.activate && definition.children.length === 0) {
+      // Nothing to run: active at once, without the closures and the meta object below.
+      state.machine = stepDomainMachine(state.machine, { type: 'ACTIVATED' });
+      state.activatedAt = ctx.system.clock.wallNow();
+      publishDomainEvent(ctx.system, 'domain_activated', name, tick);
+      return;
+    }
     const alive = (): boolean => ctx.self.alive;
     // The domain's own supervisor: started now when the domain declares children, else on first
     // use of `meta.supervisor` (a second actor per domain costs ~3 KB and a mailbox round trip).

@@ -71,10 +71,14 @@ export const initialDomainSnapshot: DomainMachineSnapshot = getInitialSnapshot(d
 const steps = new WeakMap<DomainMachineSnapshot, Map<string, DomainMachineSnapshot>>();
 const STEPS_PER_SNAPSHOT = 16;
 
+/** The last TICK key built: every domain activating on one tick steps with the same key. */
+let tickKey = { tick: Number.NaN, key: '' };
+
 function stepKey(event: DomainMachineEvent): string | undefined {
   switch (event.type) {
     case 'TICK':
-      return `TICK:${event.tick}`;
+      if (event.tick !== tickKey.tick) tickKey = { tick: event.tick, key: `TICK:${event.tick}` };
+      return tickKey.key;
     case 'ACTIVATION_FAILED':
       return undefined; // carries a reason of its own: never shared
     default:
