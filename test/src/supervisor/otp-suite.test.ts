@@ -1,7 +1,5 @@
-// Ports of Erlang/OTP supervisor_SUITE: failed restarts under one_for_all / rest_for_one, the
-// hanging restart loops (OTP-9549), the strategy groups and the escalation exit reasons. Every
-// start of a "controlled" child waits for the test to answer it (OTP's supervisor_3), so the
-// races are driven by the test, never by time.
+// Ports of OTP supervisor_SUITE: failed group restarts, hanging restart loops (OTP-9549), strategy groups, escalation
+// exit reasons. A "controlled" child's every start waits for the test's answer (OTP's supervisor_3): no race is timed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ActorRef } from '../../../src/actor/actor-ref.ts';
@@ -33,10 +31,10 @@ import {
 
 type Ref = ActorRef<WorkerMsg>;
 
-/** One pending start: `ok` lets it go on (resolving with the child once it runs), `refuse` makes it reject. */
+/** One pending start: `ok` lets it go on, `refuse` makes it reject with `reason`. */
 interface StartRequest {
   readonly id: string;
-  ok(): Promise<Ref>;
+  ok(): void;
   refuse(reason: unknown): void;
 }
 
@@ -53,19 +51,12 @@ class Starts {
       shutdown,
       start: async ({ system }) => {
         this.log.push(`start:${id}`);
-        let spawned: (ref: Ref) => void = () => undefined;
-        const ready = new Promise<Ref>((resolve) => (spawned = resolve));
         await new Promise<void>((resolve, reject) => {
-          const ok = () => {
-            resolve();
-            return ready;
-          };
-          this.requests.push({ id, ok, refuse: reject });
+          this.requests.push({ id, ok: resolve, refuse: reject });
           this.wake?.();
         });
         const ref = await spawnActor(system, workerBehaviour(id), undefined, { name: id });
         ref.onExit((signal) => this.log.push(`exit:${id}:${formatReason(signal.reason)}`));
-        spawned(ref);
         return ref;
       },
     };
@@ -87,8 +78,8 @@ class Starts {
 /** Starts a supervisor whose controlled children each get `ok`, in `order`. */
 async function startAnswered(context: KernelContext, starts: Starts, options: SupervisorOptions, order: string[]): Promise<SupervisorRef> {
   const starting = later(startKept(context, options));
-  for (const id of order) await (await starts.next(id)).ok();
-  return starting;
+  for (const id of order) (await starts.next(id)).ok();
+  return bounded(starting, `the start of "${options.name}"`);
 }
 
 /** Starts at once the first time; every later start (every restart) fails, as supervisor_1 [error]. */
@@ -102,6 +93,8 @@ const rows = (sup: SupervisorRef) => sup.whichChildren().map((child) => `${child
 const counts = (specs: number, active: number, supervisors: number, workers: number) => ({ specs, active, supervisors, workers });
 const refsOf = <const T extends string[]>(sup: SupervisorRef, ids: T) => ids.map((id) => childRef(sup, id)) as { [K in keyof T]: Ref };
 const OTP = { name: 'sup_test', maxSeconds: 3600 } as const;
+/** One round trip through the supervisor's mailbox, bounded: it may be stuck in a start. */
+const settle = (sup: SupervisorRef) => bounded(barrier(sup), `a round trip through "${sup.name}"`);
 
 // ---
 
@@ -117,16 +110,17 @@ failed('a failed one_for_all retry first stops what it restarted (OTP one_for_al
   const children = [starts.spec('child1'), starts.spec('child2')];
   const sup = await startAnswered(context, starts, { ...OTP, strategy: 'one_for_all', maxRestarts: 3, children }, ['child1', 'child2']);
   crashChild(sup, 'child1', 'died');
-  const c1b = await (await starts.next('child1')).ok();
+  (await starts.next('child1')).ok();
   const child2 = await starts.next('child2');
+  const c1b = childRef(sup, 'child1');
   assert.equal(rows(sup), ['child1:running', 'child2:terminated']);
   child2.refuse('normal');
   const retry = await starts.next('child1');
   assert.not.ok(c1b.alive, 'the child restarted by the failed attempt is shut down before the retry starts anything');
   assert.equal(rows(sup), ['child1:terminated', 'child2:restarting']);
-  await retry.ok();
-  await (await starts.next('child2')).ok();
-  await barrier(sup);
+  retry.ok();
+  (await starts.next('child2')).ok();
+  await settle(sup);
   assert.is(starts.log.join(' '), `${FIRST_ATTEMPT} exit:child1:shutdown start:child1 start:child2`);
   assert.equal(rows(sup), ['child1:running', 'child2:running']);
   assert.is(sup.restartBudget().restarts, 2, 'the crash and the retry each count');
@@ -137,12 +131,13 @@ failed('a failed rest_for_one restart retries from the failed child (OTP rest_fo
   const children = [starts.spec('child1'), starts.spec('child2')];
   const sup = await startAnswered(context, starts, { ...OTP, strategy: 'rest_for_one', maxRestarts: 3, children }, ['child1', 'child2']);
   crashChild(sup, 'child1', 'died');
-  const c1b = await (await starts.next('child1')).ok();
+  (await starts.next('child1')).ok();
   (await starts.next('child2')).refuse('normal');
+  const c1b = childRef(sup, 'child1');
   const retry = await starts.next('child2');
   assert.equal(rows(sup), ['child1:running', 'child2:restarting']);
-  await retry.ok();
-  await barrier(sup);
+  retry.ok();
+  await settle(sup);
   assert.is(starts.log.join(' '), `${FIRST_ATTEMPT} start:child2`, 'the retry starts child2 alone');
   assert.ok(c1b.alive, 'child1, restarted fine by the failed attempt, is left alone');
   assert.is(childRef(sup, 'child1'), c1b);
@@ -162,11 +157,7 @@ async function loopOnce(starts: Starts, id: string): Promise<StartRequest> {
   return starts.next(id);
 }
 
-/**
- * Sends startChild / restartChild / deleteChild while `attempt` hangs, refuses it, and checks
- * the answers given between it and the next attempt (returned, hanging): OTP's
- * `{error,already_present}` and `{error,restarting}`.
- */
+/** Calls startChild / restartChild / deleteChild while `attempt` hangs, refuses it: OTP's already_present and restarting. */
 async function assertRestartingOutcomes(starts: Starts, sup: SupervisorRef, spec: ChildSpec, attempt: StartRequest): Promise<StartRequest> {
   const duplicate = later(rejection(() => sup.startChild(spec)));
   const restart = later(rejection(() => sup.restartChild(spec.id)));
@@ -197,8 +188,8 @@ hanging('one_for_one: calls are answered during the loop and terminateChild ends
   const sup = await startKept(context, { name: 'sup_test', maxRestarts: 8, maxSeconds: 10 });
   const child1 = starts.spec('child1', 'brutal_kill');
   const adding = later(sup.startChild(child1));
-  await (await starts.next('child1')).ok();
-  const cpid1 = await adding;
+  (await starts.next('child1')).ok();
+  const cpid1 = await bounded(adding, 'startChild');
   crashChild(sup, 'child1', 'error');
   const attempt = await assertRestartingOutcomes(starts, sup, child1, await loopOnce(starts, 'child1'));
   assert.equal(rows(sup), ['child1:restarting']);
@@ -208,14 +199,14 @@ hanging('one_for_one: calls are answered during the loop and terminateChild ends
   const terminated = later(sup.terminateChild('child1'));
   attempt.refuse('error');
   await bounded(terminated, 'terminateChild');
-  await barrier(sup);
+  await settle(sup);
   assert.is(starts.waiting, 0, 'terminateChild cancelled the pending retry');
   assert.is((await exitOf(cpid1)).reason, 'error');
   assert.equal(rows(sup), ['child1:terminated']);
 
   const restarting = later(sup.restartChild('child1'));
-  await (await starts.next('child1')).ok();
-  await restarting;
+  (await starts.next('child1')).ok();
+  await bounded(restarting, 'restartChild');
   await assertStopDuringLoop(starts, sup, 'child1');
 });
 
@@ -237,18 +228,22 @@ hanging('rest_for_one: later siblings stay terminated in the loop (OTP hanging_r
   const terminated = later(sup.terminateChild('child2'));
   attempt.refuse('error');
   await bounded(terminated, 'terminateChild');
-  await barrier(sup);
+  await settle(sup);
   assert.is((await exitOf(cpid2)).reason, 'error');
   assert.equal(rows(sup), ['child1:running', 'child2:terminated', 'child3:terminated'], 'ending the loop does not start child3');
   assert.is(starts.waiting, 0);
 
   const restarting = later(sup.restartChild('child2'));
-  await (await starts.next('child2')).ok();
-  await restarting;
-  await barrier(sup);
+  (await starts.next('child2')).ok();
+  await bounded(restarting, 'restartChild');
+  await settle(sup);
   assert.equal(rows(sup), ['child1:running', 'child2:running', 'child3:terminated'], 'restartChild starts only child2');
   assert.is(childRef(sup, 'child1'), cpid1);
   assert.not.ok([...childrenOf(context.events, 'child_started'), ...childrenOf(context.events, 'child_restarted')].includes('child3'));
+  crashChild(sup, 'child2', 'died');
+  (await starts.next('child2')).ok();
+  await settle(sup);
+  assert.equal(rows(sup), ['child1:running', 'child2:running', 'child3:terminated'], 'nor does a later restart of child2');
   await assertStopDuringLoop(starts, sup, 'child2');
   assert.not.ok(cpid1.alive);
 });
@@ -258,6 +253,13 @@ hanging('rest_for_one: later siblings stay terminated in the loop (OTP hanging_r
 const groups = suite<KernelContext>('OTP: strategy groups', emptyContext());
 groups.before.each(setUp);
 groups.after.each(tearDown);
+
+/** Crashes child `crashed` and waits until the supervisor has restarted child `last`. */
+async function crashAndAwait(context: KernelContext, sup: SupervisorRef, crashed: string, last: string): Promise<void> {
+  const restarted = nextSupervisorEvent(context.system, 'child_restarted', last);
+  crashChild(sup, crashed);
+  await restarted;
+}
 
 /** Right after the last crash: the supervisor exits with ERR_RESTART_INTENSITY and takes every child down. */
 async function assertGaveUp(sup: SupervisorRef, restarts: number, max: number, child: string, last: string): Promise<void> {
@@ -284,15 +286,12 @@ groups('one_for_all stops the sibling and restarts both; the third restart ends 
   const children = [workerSpec('child1'), workerSpec('child2')];
   const sup = await startKept(context, { ...OTP, strategy: 'one_for_all', maxRestarts: 2, children });
   const [cpid1, cpid2] = refsOf(sup, ['child1', 'child2']);
-  for (const crashed of ['child1', 'child2']) {
-    const both = nextSupervisorEvent(context.system, 'child_restarted', 'child2');
-    crashChild(sup, crashed);
-    await both;
-  }
+  await crashAndAwait(context, sup, 'child1', 'child2');
   assert.is((await exitOf(cpid2)).reason, 'shutdown');
   const refs = sup.whichChildren().map((child) => child.ref);
   assert.ok(!refs.includes(cpid1) && !refs.includes(cpid2), 'both children have new refs');
   assert.equal(sup.countChildren(), counts(2, 2, 0, 2));
+  await crashAndAwait(context, sup, 'child2', 'child2');
   crashChild(sup, 'child2');
   await assertGaveUp(sup, 3, 2, 'child2', 'child2 crashed');
 });
@@ -301,9 +300,7 @@ groups('rest_for_one restarts the crashed child and later ones; a third restart 
   const children = [workerSpec('child1'), workerSpec('child2'), workerSpec('child3')];
   const sup = await startKept(context, { ...OTP, strategy: 'rest_for_one', maxRestarts: 2, children });
   const [cpid1, cpid2, cpid3] = refsOf(sup, ['child1', 'child2', 'child3']);
-  const third = nextSupervisorEvent(context.system, 'child_restarted', 'child3');
-  crashChild(sup, 'child2');
-  await third;
+  await crashAndAwait(context, sup, 'child2', 'child3');
   assert.is((await exitOf(cpid3)).reason, 'shutdown');
   assert.is(childRef(sup, 'child1'), cpid1);
   assert.ok(childRef(sup, 'child2') !== cpid2 && childRef(sup, 'child3') !== cpid3);
@@ -358,7 +355,7 @@ for (const [mode, slot, restarted] of [
     const message = 'supervisor "inner" gave up: 1 restarts within 5 s exceed maxRestarts 0; last exit: child "w": w crashed';
     assert.is((error as Error).message, message);
     await back;
-    await barrier(root);
+    await settle(root);
     assert.ok(root.alive);
     assert.equal(rows(root), [restarted ? 'inner:running' : 'inner:terminated']);
     assert.is(root.restartBudget().restarts, restarted ? 1 : 0);
