@@ -75,6 +75,8 @@ export class SupervisorEngine {
   private readonly backoff: RestartBackoff | undefined;
   /** Pending backoff restarts; cleared when the supervisor exits, so none fires into a dead mailbox. */
   private readonly restartTimers = new Set<TimerHandle>();
+  /** Children being shut down (their records already cleared): killed too if we exit meanwhile. */
+  private readonly stopping = new Set<AnyActorRef>();
 
   constructor(
     readonly options: NormalizedSupervisorOptions,
@@ -177,7 +179,10 @@ export class SupervisorEngine {
     record.unlink = undefined;
     record.ref = undefined;
     this.byRef.delete(ref);
+    // Still ours while it shuts down: if we die meanwhile, killAll takes it along.
+    this.stopping.add(ref);
     const signal = await shutdownChild(ref, record.spec.shutdown, this.system.clock);
+    this.stopping.delete(ref);
     if (this.gone) throw new SupervisorGone(this.name);
     this.report('child_exited', record.spec.id, formatReason(signal.reason));
   }
@@ -202,6 +207,8 @@ export class SupervisorEngine {
       record.ref?.kill('killed');
       record.ref = undefined;
     }
+    for (const ref of this.stopping) ref.kill('killed');
+    this.stopping.clear();
   }
 
   /** A child exited on its own: decide by restart type, then by strategy. */

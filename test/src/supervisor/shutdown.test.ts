@@ -49,6 +49,24 @@ values('a timeout gives the child exactly that many ms of clock time to stop, th
   assert.is(context.events.find((event) => event.type === 'child_exited')?.reason, 'killed');
 });
 
+values('a supervisor killed while a child is in its graceful shutdown takes that child with it', async (context) => {
+  let terminating!: () => void;
+  const inTerminate = new Promise<void>((resolve) => (terminating = resolve));
+  const sup = await startKept(context, {
+    name: 'app',
+    strategy: 'one_for_all',
+    children: [workerSpec('a', { shutdown: 'infinity', terminateHangs: true, onTerminate: () => terminating() }), workerSpec('b')],
+  });
+  const a = childRef(sup, 'a');
+  const b = childRef(sup, 'b');
+  b.cast({ type: 'crash', reason: new Error('b crashed') }); // one_for_all: a is asked to stop
+  await bounded(inTerminate, 'a in terminate');
+  sup.kill('operator');
+  assert.not.ok(sup.alive);
+  assert.not.ok(a.alive, 'the child being shut down died with its supervisor');
+  assert.is((await exitOf(a)).reason, 'killed');
+});
+
 values('a worker gets 5000 ms by default', async (context) => {
   let terminating!: () => void;
   const inTerminate = new Promise<void>((resolve) => (terminating = resolve));
