@@ -223,7 +223,8 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   /** @internal one turn on the run queue: up to `budget` messages, each run to completion */
   runTurn(budget: number): boolean {
-    this.queued = false;
+    // `queued` stays true for the whole turn, so a message sent to this cell meanwhile (by its own
+    // handler, say) does not queue it a second time: the loop below takes that message too.
     let handled = 0;
     while (handled < budget && !this.waiting && this.status !== 'dead' && this.head < this.mailbox.length) {
       const message = this.mailbox[this.head];
@@ -236,8 +237,10 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
       handled += 1;
       this.receive(message);
     }
-    if (this.waiting || this.status === 'dead' || this.head >= this.mailbox.length) return false;
-    this.queued = true;
+    if (this.waiting || this.status === 'dead' || this.head >= this.mailbox.length) {
+      this.queued = false;
+      return false;
+    }
     return true;
   }
 

@@ -90,7 +90,12 @@ class TickSlot implements TickReceiver {
 }
 
 /** Messages a domain actor handles. */
-export type DomainMsg = TickSlot | { type: 'activation_timeout' } | { type: 'children_exited'; reason: unknown } | { type: 'inspect' };
+export type DomainMsg =
+  | TickSlot
+  | { type: 'activation_timeout' }
+  | { type: 'activation_failed'; reason: unknown }
+  | { type: 'children_exited'; reason: unknown }
+  | { type: 'inspect' };
 
 /** A domain's live view, answered to `inspect`. */
 export interface DomainSnapshot {
@@ -287,7 +292,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       const tick = deps.currentTick();
       if (!(deps.activationPolicy?.(name, tick) ?? true)) return state;
       const crashLater = (error: unknown): DomainState => {
-        ctx.self.cast({ type: 'children_exited', reason: error });
+        ctx.self.cast({ type: 'activation_failed', reason: error });
         return state;
       };
       try {
@@ -346,6 +351,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
             'ERR_ACTIVATION_TIMEOUT',
             `domain "${name}": no tick arrived within ${timeoutMs} ms (activationTimeout)`,
           );
+        case 'activation_failed':
         case 'children_exited':
           throw message.reason;
         case 'inspect':
