@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import type { SupervisorRef } from '../../../src/supervisor/index.ts';
 import { RestartBackoff } from '../../../src/supervisor/index.ts';
 import {
+  barrier,
   crashChild,
   emptyContext,
   exitOf,
@@ -93,6 +94,30 @@ backoff('a terminated child is not restarted when its delay ends', async (contex
     ['b'],
   );
 });
+
+backoff(
+  'one_for_all: terminating the crashed child during the delay cancels the whole group restart; the siblings can be restarted or deleted',
+  async (context) => {
+    const sup = await startKept(context, {
+      name: 'app',
+      strategy: 'one_for_all',
+      backoff: { minMs: 100, maxMs: 100 },
+      children: [workerSpec('a'), workerSpec('b'), workerSpec('c')],
+    });
+    const aStopped = nextSupervisorEvent(context.system, 'child_exited', 'a');
+    crashChild(sup, 'b');
+    await aStopped;
+    await barrier(sup); // the group is down: b crashed, c and a were stopped, the restart waits 100 ms
+    const statuses = (): string[] => sup.whichChildren().map((child) => `${child.id}:${child.status}`);
+    assert.equal(statuses(), ['a:terminated', 'b:restarting', 'c:terminated']);
+    await sup.terminateChild('b');
+    context.clock.advance(100);
+    await sup.restartChild('a');
+    await sup.deleteChild('c');
+    assert.equal(statuses(), ['a:running', 'b:terminated']);
+    assert.is(sup.countChildren().active, 1);
+  },
+);
 
 // ---
 
