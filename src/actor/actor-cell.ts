@@ -1,5 +1,6 @@
 /**
- * The actor cell: one incarnation of an actor. It owns the mailbox (an array with a head index),
+ * The actor cell: one incarnation of an actor. It owns the mailbox (one slot for the oldest
+ * message, then an array with a head index),
  * runs one message at a time in order, a synchronous handler inline in the run queue's drain,
  * and waits only while a handler's promise is pending. Once the cell is dead nothing it started
  * has any effect: late state, late replies and late casts are dropped (docs/architecture.md,
@@ -61,6 +62,9 @@ class Envelope {
 
 const noReply = (): void => {};
 
+/** Marks the mailbox's first slot as empty (a message may be `undefined`, never this). */
+const EMPTY: unique symbol = Symbol('empty');
+
 /** `starting`: init not done; `running`; `stopping`: terminate running; `dead`: final. */
 type Status = 'starting' | 'running' | 'stopping' | 'dead';
 
@@ -87,6 +91,11 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
   readonly name: string;
   private status: Status = 'starting';
   private state: S | undefined;
+  /**
+   * The oldest waiting message, or {@link EMPTY}. Most cells hold one message at a time (a tick, a
+   * call), so the common case never touches the array below, which holds the later ones.
+   */
+  private first: unknown = EMPTY;
   private mailbox: unknown[] = [];
   private head = 0;
   /** On the run queue now. */
@@ -123,7 +132,7 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   /** Messages waiting in the mailbox. */
   get mailboxLength(): number {
-    return this.mailbox.length - this.head;
+    return (this.first === EMPTY ? 0 : 1) + this.mailbox.length - this.head;
   }
 
   /** @internal an AbortSignal that aborts when this incarnation ends */
@@ -226,18 +235,25 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
     // `queued` stays true for the whole turn, so a message sent to this cell meanwhile (by its own
     // handler, say) does not queue it a second time: the loop below takes that message too.
     let handled = 0;
-    while (handled < budget && !this.waiting && this.status !== 'dead' && this.head < this.mailbox.length) {
-      const message = this.mailbox[this.head];
-      this.mailbox[this.head] = undefined;
-      this.head += 1;
-      if (this.head === this.mailbox.length) {
-        this.mailbox.length = 0;
-        this.head = 0;
+    while (handled < budget && !this.waiting && this.status !== 'dead') {
+      let message = this.first;
+      if (message !== EMPTY) {
+        this.first = EMPTY;
+      } else if (this.head < this.mailbox.length) {
+        message = this.mailbox[this.head];
+        this.mailbox[this.head] = undefined;
+        this.head += 1;
+        if (this.head === this.mailbox.length) {
+          this.mailbox.length = 0;
+          this.head = 0;
+        }
+      } else {
+        break;
       }
       handled += 1;
       this.receive(message);
     }
-    if (this.waiting || this.status === 'dead' || this.head >= this.mailbox.length) {
+    if (this.waiting || this.status === 'dead' || (this.first === EMPTY && this.head >= this.mailbox.length)) {
       this.queued = false;
       return false;
     }
@@ -246,7 +262,8 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   /** Appends to the mailbox and makes the cell runnable. */
   private push(message: unknown): void {
-    this.mailbox.push(message);
+    if (this.first === EMPTY && this.head >= this.mailbox.length) this.first = message;
+    else this.mailbox.push(message);
     this.wake();
   }
 
@@ -433,6 +450,7 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   private dropMailbox(): void {
     // Messages behind a stop or a crash are never handled; calls among them are rejected at exit.
+    this.first = EMPTY;
     this.mailbox = [];
     this.head = 0;
   }
