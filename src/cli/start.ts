@@ -29,6 +29,7 @@ Runs the Thunderline application tree: every domain waits for the first tick, th
   --token <t>                 require this bearer token (or env THUNDERLINE_TOKEN)
   --allow-origin <origin>     also accept this browser origin (repeatable)
   --activation-timeout <ms>   ms a domain waits for its first tick (default 30000)
+  --activate-timeout <ms>     ms a domain's activate may take before it crashes (default 15000)
   --disable <a,b,...>         domains to leave out (known: ${THUNDERLINE_DOMAINS.join(', ')})
   --max-ticks <n>             stop cleanly after tick n
   --json-logs                 log every event as one JSON line`;
@@ -41,6 +42,7 @@ export interface StartConfig {
   database: string;
   server: false | ServerOptions;
   activationTimeout: number;
+  activateTimeout: number;
   disable: string[];
   maxTicks: number | undefined;
   jsonLogs: boolean;
@@ -57,6 +59,7 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     token: { type: 'string' },
     'allow-origin': { type: 'string', multiple: true },
     'activation-timeout': { type: 'string' },
+    'activate-timeout': { type: 'string' },
     disable: { type: 'string' },
     'max-ticks': { type: 'string' },
     'json-logs': { type: 'boolean' },
@@ -64,6 +67,7 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
   if (values.help) return 'help';
   const tickInterval = parseIntegerFlag('--tick-interval', values['tick-interval'], 1) ?? 1000;
   const activationTimeout = parseIntegerFlag('--activation-timeout', values['activation-timeout'], 1) ?? 30_000;
+  const activateTimeout = parseIntegerFlag('--activate-timeout', values['activate-timeout'], 1) ?? 15_000;
   const maxTicks = parseIntegerFlag('--max-ticks', values['max-ticks'], 1);
   const port = parseIntegerFlag('--port', values.port, 0, 65_535) ?? 4100;
   const host = values.host ?? '127.0.0.1';
@@ -92,6 +96,7 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     database: values.db ?? './thunderline.db',
     server,
     activationTimeout,
+    activateTimeout,
     disable,
     maxTicks,
     jsonLogs: values['json-logs'] ?? false,
@@ -131,6 +136,7 @@ export async function runStart(argv: string[], io: CliIo, signals: NodeJS.Proces
       tickInterval: config.tickInterval,
       database: config.database,
       activationTimeout: config.activationTimeout,
+      activateTimeout: config.activateTimeout,
       server: config.server,
     },
     { disable: config.disable },

@@ -115,6 +115,12 @@ for (const value of ['0', '-1', 'abc']) {
   });
 }
 
+badInput('--activate-timeout 0 exits 2 with one line naming the value', async ({ db }) => {
+  const result = await runCli(['start', '--db', db, '--no-server', '--activate-timeout=0']);
+  assert.is(result.code, 2);
+  assertOneErrorLine(result.stderr, '--activate-timeout must be an integer >= 1, got "0"');
+});
+
 badInput('a text file as --db exits 2 and leaves the file untouched', async ({ dir }) => {
   const file = path.join(dir, 'notes.txt');
   writeFileSync(file, 'my precious notes\n');
