@@ -68,7 +68,9 @@ export const REGISTRY_TOPICS = [
 export class DomainRegistryTable implements RegistryView {
   private readonly domains = new Map<string, DomainStatus>();
   private readonly active = new Set<string>();
+  /** The last `historySize` status changes, a ring: `recentNext` is where the next one goes. */
   private readonly recent: HistoryEntry[] = [];
+  private recentNext = 0;
   private pending: StatusChange[] = [];
   private tick = 0;
   private readonly historySize: number;
@@ -170,18 +172,28 @@ export class DomainRegistryTable implements RegistryView {
 
   private record(event: DomainEvent, historyEvent: HistoryEvent, status: DomainStatusName): void {
     const now = this.options.clock.wallNow();
-    const previous = this.domains.get(event.domain);
-    const entry: DomainStatus = {
-      name: event.domain,
-      status,
-      tick: event.tick,
-      lastTick: Math.max(event.tick, previous?.lastTick ?? 0),
-      activatedAt: status === 'active' ? now : previous?.activatedAt,
-      restarts: (previous?.restarts ?? 0) + (historyEvent === 'restarting' ? 1 : 0),
-      updatedAt: now,
-      reason: event.reason,
-    };
-    this.domains.set(event.domain, entry);
+    const entry = this.domains.get(event.domain);
+    if (entry) {
+      // Updated in place: lookups hand out copies, so no reader sees it change.
+      entry.status = status;
+      entry.tick = event.tick;
+      if (event.tick > entry.lastTick) entry.lastTick = event.tick;
+      if (status === 'active') entry.activatedAt = now;
+      if (historyEvent === 'restarting') entry.restarts += 1;
+      entry.updatedAt = now;
+      entry.reason = event.reason;
+    } else {
+      this.domains.set(event.domain, {
+        name: event.domain,
+        status,
+        tick: event.tick,
+        lastTick: event.tick,
+        activatedAt: status === 'active' ? now : undefined,
+        restarts: historyEvent === 'restarting' ? 1 : 0,
+        updatedAt: now,
+        reason: event.reason,
+      });
+    }
     if (status === 'active') this.active.add(event.domain);
     else this.active.delete(event.domain);
     const history: HistoryEntry = {
@@ -192,8 +204,10 @@ export class DomainRegistryTable implements RegistryView {
       occurredAt: now,
       reason: event.reason,
     };
-    this.recent.push(history);
-    if (this.recent.length > this.historySize) this.recent.shift();
+    // A ring, not push + shift: 10,000 activations in one tick move no array.
+    if (this.recent.length < this.historySize) this.recent.push(history);
+    else this.recent[this.recentNext] = history;
+    this.recentNext = (this.recentNext + 1) % this.historySize;
     const change: StatusChange = {
       runId: this.options.runId,
       domain: event.domain,
@@ -242,8 +256,9 @@ export class DomainRegistryTable implements RegistryView {
   history(options: HistoryOptions = {}): HistoryEntry[] {
     const limit = options.limit ?? 100;
     const rows: HistoryEntry[] = [];
-    for (let index = this.recent.length - 1; index >= 0 && rows.length < limit; index -= 1) {
-      const entry = this.recent[index] as HistoryEntry;
+    const held = this.recent.length;
+    for (let back = 1; back <= held && rows.length < limit; back += 1) {
+      const entry = this.recent[(this.recentNext - back + held) % held] as HistoryEntry;
       if (options.domain === undefined || entry.domain === options.domain) rows.push(entry);
     }
     if (rows.length >= limit || this.recent.length < this.historySize) return rows;
