@@ -223,6 +223,11 @@ export class DomainRegistryTable implements RegistryView {
   /** Applies the inbox, then writes every unwritten change in one transaction; on failure they stay pending. */
   flush(): number {
     this.drain();
+    return this.writePending();
+  }
+
+  /** Writes the changes already applied (not the inbox) in one transaction. */
+  private writePending(): number {
     if (this.pending.length === 0) return 0;
     const batch = this.pending;
     this.options.store.writeBatch(batch);
@@ -262,8 +267,9 @@ export class DomainRegistryTable implements RegistryView {
       if (options.domain === undefined || entry.domain === options.domain) rows.push(entry);
     }
     if (rows.length >= limit || this.recent.length < this.historySize) return rows;
-    // Older than memory holds: read it from disk (writing what is pending first).
-    this.flush();
+    // Older than memory holds: read it from disk, after writing the changes already applied (the
+    // inbox stays for the registry actor: a reader never applies status changes).
+    this.writePending();
     return this.options.store.readHistory({ domain: options.domain, limit, runId: this.options.runId }).map(historyEntryOf);
   }
 

@@ -83,6 +83,9 @@ class CellContext<M extends Message> implements ActorContext<M> {
   get signal(): AbortSignal {
     return this.cell.abortSignal();
   }
+  get exiting(): boolean {
+    return this.cell.exiting;
+  }
 }
 
 /** @internal the actor behind an {@link ActorRef}: one incarnation */
@@ -91,6 +94,8 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
   readonly name: string;
   private status: Status = 'starting';
   private state: S | undefined;
+  /** `init` finished: `terminate` runs at exit (whatever the state, `undefined` included). */
+  private initialized = false;
   /**
    * The oldest waiting message, or {@link EMPTY}. Most cells hold one message at a time (a tick, a
    * call), so the common case never touches the array below, which holds the later ones.
@@ -125,6 +130,11 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
     return this.status !== 'dead';
   }
 
+  /** @internal this incarnation has begun to exit (crashing, stopping) or is dead */
+  get exiting(): boolean {
+    return this.status === 'stopping' || this.status === 'dead';
+  }
+
   /** The nact reference of this actor: nact's `dispatch`/`query` to it reach this mailbox. */
   get nactRef(): Ref<unknown> | undefined {
     return this.nact;
@@ -139,7 +149,7 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
   abortSignal(): AbortSignal {
     if (!this.abort) {
       this.abort = new AbortController();
-      if (this.status === 'dead') this.abort.abort(this.exitSignal?.reason);
+      if (this.exiting) this.abort.abort(this.exitSignal?.reason);
     }
     return this.abort.signal;
   }
@@ -251,7 +261,13 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
         break;
       }
       handled += 1;
-      this.receive(message);
+      try {
+        this.receive(message);
+      } catch (error) {
+        // receive contains handler failures; anything else is a bug: never leave the cell queued for good.
+        this.queued = false;
+        throw error;
+      }
     }
     if (this.waiting || this.status === 'dead' || (this.first === EMPTY && this.head >= this.mailbox.length)) {
       this.queued = false;
@@ -365,6 +381,7 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
       return;
     }
     this.state = state;
+    this.initialized = true;
     this.status = 'running';
     started.resolve(this);
     this.wake();
@@ -410,12 +427,14 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
   private crash(error: unknown, messageType: string): void {
     if (this.status === 'dead' || this.status === 'stopping') return;
     this.status = 'stopping';
+    this.abort?.abort(error); // the incarnation is over from here: its own work should stop now
     this.dropMailbox();
     this.afterTerminate(error, () => this.finish(error, 'handle', messageType));
   }
 
   private runStop(reason: unknown): void {
     this.status = 'stopping';
+    this.abort?.abort(reason);
     this.dropMailbox();
     this.afterTerminate(reason, () => this.finish(reason, 'stop', undefined));
   }
@@ -423,13 +442,13 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
   /** Runs `terminate` (best effort, as gen_server after a crash), then `then` if still not dead. */
   private afterTerminate(reason: unknown, then: () => void): void {
     const terminate = this.behaviour.terminate;
-    if (!terminate || this.state === undefined) {
+    if (!terminate || !this.initialized) {
       then();
       return;
     }
     let done: void | Promise<void>;
     try {
-      done = terminate.call(this.behaviour, this.state, reason);
+      done = terminate.call(this.behaviour, this.state as S, reason);
     } catch {
       done = undefined; // terminate is best effort: the exit reason stays the one that caused it.
     }

@@ -29,10 +29,15 @@ export interface ActorContext<M extends Message> {
    */
   readonly reply: (value: unknown) => void;
   /**
-   * Aborts when this incarnation of the actor exits (crash, kill or stop). Pass it to work that
-   * outlives a handler (`fetch`, timers) so none of it runs on after the actor is gone.
+   * Aborts when this incarnation of the actor begins to exit (crash, kill or stop). Pass it to
+   * work that outlives a handler (`fetch`, timers) so none of it runs on after the actor is gone.
    */
   readonly signal: AbortSignal;
+  /**
+   * True once this incarnation has begun to exit (crashing or stopping, its `terminate` running)
+   * or is dead: work that finishes late checks it before it publishes or starts anything.
+   */
+  readonly exiting: boolean;
 }
 
 /** An actor's definition. `S` is its state, `M` its message union, `A` its start argument. */

@@ -73,9 +73,14 @@ export class RunQueue {
     if (this.closed) return;
     if (this.sliceStart < 0) {
       this.sliceStart = performance.now();
-      // The slice ends when the event loop next reaches its check phase; a chain of microtask
-      // drains that never lets it get there is cut by the clock check below.
+      // The slice ends when the event loop next reaches its check phase. A chain of microtask
+      // drains that never lets it get there (async handlers waking their cells one microtask at a
+      // time) is cut here, at the start of a drain, and by the check every few turns below.
       setImmediate(this.endSlice);
+    } else if (performance.now() - this.sliceStart > SLICE_MS) {
+      this.scheduled = true;
+      setImmediate(this.drainAfterIo);
+      return;
     }
     this.draining = true;
     let turns = 0;

@@ -178,7 +178,8 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       publishDomainEvent(ctx.system, 'domain_activated', name, tick);
       return;
     }
-    const alive = (): boolean => ctx.self.alive;
+    // Not merely "not dead": an incarnation that crashed and is running its terminate is over too.
+    const alive = (): boolean => !ctx.exiting;
     // The domain's own supervisor: started now when the domain declares children, else on first
     // use of `meta.supervisor` (a second actor per domain costs ~3 KB and a mailbox round trip).
     const superviseChildren = (): { ref: SupervisorRef; started: Promise<SupervisorRef> } => {

@@ -61,7 +61,7 @@ const supervisorBehaviour: Behaviour<SupervisorEngine, SupervisorMsg, Supervisor
         await engine.handleExit(message.signal);
         break;
       case 'restart':
-        await engine.handleRestartMessage(message.id, message.count);
+        await engine.handleRestartMessage(message.id, message.count, message.since);
         break;
       case 'start_child':
         ctx.reply(await startChild(engine, message.spec));

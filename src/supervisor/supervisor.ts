@@ -39,6 +39,14 @@ export interface ChildRecord {
   pending: boolean;
   /** Times this child has been restarted by the supervisor. */
   restarts: number;
+  /**
+   * Counts the times this child became `restarting`. A queued restart (a retry, the end of a
+   * backoff delay) carries the count it was queued for, so one left over from an earlier
+   * restarting period (cancelled by `terminateChild`, then restarted and crashed again) is ignored.
+   */
+  restartingSince: number;
+  /** The backoff delay pending for this child, if any. */
+  restartTimer: TimerHandle | undefined;
 }
 
 /** One row of `whichChildren()` (OTP's `{Id, Child, Type, Modules}` plus status). */
@@ -73,8 +81,6 @@ export class SupervisorEngine {
   private readonly byRef = new Map<AnyActorRef, ChildRecord>();
   private readonly intensity: RestartIntensity;
   private readonly backoff: RestartBackoff | undefined;
-  /** Pending backoff restarts; cleared when the supervisor exits, so none fires into a dead mailbox. */
-  private readonly restartTimers = new Set<TimerHandle>();
   /** Children being shut down (their records already cleared): killed too if we exit meanwhile. */
   private readonly stopping = new Set<AnyActorRef>();
 
@@ -134,7 +140,16 @@ export class SupervisorEngine {
   }
 
   add(spec: NormalizedChildSpec): ChildRecord {
-    const record: ChildRecord = { spec, ref: undefined, unlink: undefined, status: 'terminated', pending: false, restarts: 0 };
+    const record: ChildRecord = {
+      spec,
+      ref: undefined,
+      unlink: undefined,
+      status: 'terminated',
+      pending: false,
+      restarts: 0,
+      restartingSince: 0,
+      restartTimer: undefined,
+    };
     this.children.push(record);
     this.byId.set(spec.id, record);
     return record;
@@ -199,9 +214,9 @@ export class SupervisorEngine {
 
   /** Kills whatever is still running: the supervisor itself is gone (children are linked to it). */
   killAll(): void {
-    for (const timer of this.restartTimers) this.system.clock.clearTimeout(timer);
-    this.restartTimers.clear();
     for (const record of this.children) {
+      // Pending backoff delays die with the supervisor: none fires into a dead mailbox.
+      this.cancelTimer(record);
       record.unlink?.();
       record.unlink = undefined;
       record.ref?.kill('killed');
@@ -251,16 +266,15 @@ export class SupervisorEngine {
       member.status = 'terminated';
       member.pending = comesBack;
     }
-    record.status = 'restarting';
-    record.pending = false;
+    this.markRestarting(record);
     if (this.backoff) {
       const delayMs = this.backoff.delay(this.system.clock.now());
-      const id = record.spec.id;
-      const timer = this.system.clock.setTimeout(() => {
-        this.restartTimers.delete(timer);
-        this.self.cast({ type: 'restart', id, count: false });
+      const { id } = record.spec;
+      const since = record.restartingSince;
+      record.restartTimer = this.system.clock.setTimeout(() => {
+        record.restartTimer = undefined;
+        this.self.cast({ type: 'restart', id, count: false, since });
       }, delayMs);
-      this.restartTimers.add(timer);
       return;
     }
     await this.startGroup(record);
@@ -279,10 +293,9 @@ export class SupervisorEngine {
         await this.startRecord(member, true);
       } catch (error) {
         if (error instanceof SupervisorGone) throw error;
-        member.status = 'restarting';
-        member.pending = false;
+        this.markRestarting(member);
         this.report('child_exited', member.spec.id, `restart failed: ${formatReason(error)}`);
-        this.self.cast({ type: 'restart', id: member.spec.id, count: true });
+        this.self.cast({ type: 'restart', id: member.spec.id, count: true, since: member.restartingSince });
         return;
       }
     }
@@ -293,9 +306,9 @@ export class SupervisorEngine {
    * counted restart of the failed child's group) or the end of a backoff delay. A child that is no
    * longer `restarting` (terminated, deleted, restarted meanwhile) is left alone.
    */
-  async handleRestartMessage(id: string, count: boolean): Promise<void> {
+  async handleRestartMessage(id: string, count: boolean, since: number): Promise<void> {
     const record = this.byId.get(id);
-    if (record?.status !== 'restarting') return;
+    if (record?.status !== 'restarting' || record.restartingSince !== since) return;
     if (count) await this.restart(record, 'restart failed');
     else await this.startGroup(record);
   }
@@ -310,8 +323,22 @@ export class SupervisorEngine {
       for (const member of affectedChildren(this.options.strategy, this.children, record)) member.pending = false;
     }
     record.pending = false;
+    this.cancelTimer(record);
     await this.terminateRecord(record);
     if (record.spec.restart === 'temporary') this.remove(record);
+  }
+
+  private markRestarting(record: ChildRecord): void {
+    this.cancelTimer(record);
+    record.status = 'restarting';
+    record.pending = false;
+    record.restartingSince += 1;
+  }
+
+  private cancelTimer(record: ChildRecord): void {
+    if (record.restartTimer === undefined) return;
+    this.system.clock.clearTimeout(record.restartTimer);
+    record.restartTimer = undefined;
   }
 
   private async escalate(record: ChildRecord, reason: unknown): Promise<never> {
@@ -342,4 +369,6 @@ export class SupervisorEngine {
 }
 
 /** Messages the supervisor sends itself. */
-export type SupervisorControlMsg = { type: 'child_exit'; signal: ExitSignal } | { type: 'restart'; id: string; count: boolean };
+export type SupervisorControlMsg =
+  | { type: 'child_exit'; signal: ExitSignal }
+  | { type: 'restart'; id: string; count: boolean; since: number };

@@ -141,4 +141,27 @@ cell('two actors messaging each other for ever never starve I/O: the run queue y
   b.kill('done');
 });
 
+cell('async handlers messaging each other for ever never starve I/O either (each wake is a microtask)', async ({ system }) => {
+  type PingMsg = { type: 'ping'; peer: { cast(message: PingMsg): void } | undefined };
+  const counter = { handled: 0 };
+  const ping: Behaviour<number, PingMsg> = {
+    init: () => 0,
+    async handle(n, message, ctx) {
+      counter.handled += 1;
+      // A starved event loop would only get its turn after this limit (the test then fails, not hangs).
+      if (counter.handled < 1_000_000) message.peer?.cast({ type: 'ping', peer: ctx.self });
+      return n + 1;
+    },
+  };
+  const a = await spawnActor(system, ping, undefined);
+  const b = await spawnActor(system, ping, undefined);
+  a.cast({ type: 'ping', peer: b });
+  await within(new Promise((resolve) => setImmediate(resolve)), 'a setImmediate while async actors ping-pong');
+  assert.ok(counter.handled < 1_000_000, `the setImmediate waited for ${counter.handled} messages`);
+  await within(new Promise((resolve) => setTimeout(resolve, 1)), 'a timer while async actors ping-pong');
+  assert.ok(counter.handled < 1_000_000, `the timer waited for ${counter.handled} messages`);
+  a.kill('done');
+  b.kill('done');
+});
+
 cell.run();

@@ -6,7 +6,15 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { type DomainActivationMeta, defineDomain, type SupervisorRef } from '../../../index.ts';
+import {
+  type ActorRef,
+  type ActorSystem,
+  type Behaviour,
+  type DomainActivationMeta,
+  defineDomain,
+  type SupervisorRef,
+  spawnActor,
+} from '../../../index.ts';
 import { boot, bounded, emptyContext, nextDomainEvent, type RuntimeContext, rejection, setUp, tearDown, tick } from '../runtime/helpers.ts';
 
 /** A promise the test resolves by hand. */
@@ -166,6 +174,65 @@ bound('the runtime option activateTimeout applies when a domain sets none', asyn
   await bounded(called.promise, 'activate called');
   context.clock.advance(300);
   assert.match((await crashed).reason ?? '', /^ERR_ACTIVATE_TIMEOUT: .*within 300 ms/);
+  await bounded(ticking, 'tick 1');
+});
+
+bound('an activate that times out changes nothing while its crashed incarnation is still stopping its children', async (context) => {
+  const activateGate = gate();
+  const called = gate();
+  const childTerminating = gate();
+  const childStops = gate();
+  let lateDone = false;
+  let lateError: string | undefined;
+  const slowChild = {
+    id: 'worker',
+    start: ({ system }: { system: ActorSystem }) =>
+      spawnActor(
+        system,
+        {
+          init: () => 0,
+          handle: (n: number) => n,
+          terminate: () => {
+            childTerminating.open();
+            return childStops.promise;
+          },
+        } satisfies Behaviour<number, { type: 'noop' }>,
+        undefined,
+        { name: 'worker' },
+      ) as Promise<ActorRef<never>>,
+  };
+  const stuck = defineDomain({
+    name: 'stuck',
+    children: [slowChild],
+    activateTimeout: 100,
+    async activate(_tick, meta) {
+      called.open();
+      await activateGate.promise;
+      meta.publish('late', {});
+      try {
+        void meta.supervisor;
+      } catch (error) {
+        lateError = (error as { code?: string }).code;
+      }
+      lateDone = true;
+    },
+  });
+  const runtime = await boot(context, { domains: [stuck] });
+  const ticking = runtime.tick();
+  await bounded(called.promise, 'activate called');
+  const seen = context.events.length;
+  context.clock.advance(100); // ERR_ACTIVATE_TIMEOUT: the incarnation crashes; terminate stops its (slow) child
+  await bounded(childTerminating.promise, 'the child is being stopped');
+  activateGate.open(); // the timed-out activate goes on while its incarnation is stopping
+  await bounded(
+    until(() => lateDone),
+    'the late activate finished',
+  );
+  assert.is(lateError, 'ERR_ACTOR_STOPPED', 'meta.supervisor of an exiting incarnation');
+  const during = context.events.slice(seen).map((event) => event.type);
+  assert.not.ok(during.includes('custom:stuck.late'), `published while exiting: ${during.join(', ')}`);
+  assert.not.ok(during.includes('child_started'), `started a child while exiting: ${during.join(', ')}`);
+  childStops.open();
   await bounded(ticking, 'tick 1');
 });
 

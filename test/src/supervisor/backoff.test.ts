@@ -119,6 +119,34 @@ backoff(
   },
 );
 
+backoff('a delay cancelled by terminateChild never restarts the child in a later restarting period', async (context) => {
+  const sup = await startKept(context, {
+    name: 'app',
+    maxRestarts: 100,
+    maxSeconds: 60,
+    backoff: { minMs: 100, maxMs: 1000 },
+    children: [workerSpec('a')],
+  });
+  const status = (): string | undefined => sup.whichChildren()[0]?.status;
+  const crashed = nextSupervisorEvent(context.system, 'child_exited', 'a');
+  crashChild(sup, 'a'); // restart due at t=100
+  await crashed;
+  await sup.terminateChild('a');
+  context.clock.advance(50);
+  await sup.restartChild('a');
+  const again = nextSupervisorEvent(context.system, 'child_exited', 'a');
+  crashChild(sup, 'a'); // its own delay: 200 ms, due at t=250
+  await again;
+  await barrier(sup);
+  context.clock.advance(50); // t=100: the cancelled delay would have been due now
+  await barrier(sup);
+  assert.is(status(), 'restarting', 'not restarted by the cancelled delay');
+  const restarted = nextSupervisorEvent(context.system, 'child_restarted', 'a');
+  context.clock.advance(150); // t=250
+  await restarted;
+  assert.is(status(), 'running');
+});
+
 // ---
 
 const unit = suite('RestartBackoff');
