@@ -1,5 +1,5 @@
 /**
- * The domain registry (the seed's Thunderblock.DomainRegistry): keeps every domain's status in
+ * The domain registry (Thunderblock.DomainRegistry; `docs/architecture.md`): keeps every domain's status in
  * memory for synchronous lookups and writes every status change to SQLite in batches.
  *
  * Status changes reach the registry actor through its mailbox: the {@link DomainRegistryTable}
@@ -41,7 +41,7 @@ export interface DomainRegistryOptions {
   store: RegistryStore;
   runId: string;
   clock: Clock;
-  /** Status changes kept in memory; default 100 (the seed's). */
+  /** Status changes kept in memory; default 100. */
   historySize?: number;
   /** The supervisor whose children are the domains; default `'domains'`. */
   domainsSupervisor?: string;

@@ -1,5 +1,5 @@
 /**
- * The tick generator (the seed's Thunderlink.TickGenerator): emits tick 1, 2, 3, ... every
+ * The tick generator (Thunderlink.TickGenerator; `docs/architecture.md`, "Tick flow"): emits tick 1, 2, 3, ... every
  * `interval` ms on `system:domain_tick` and offers each tick to every domain. Deadlines come from a
  * fixed origin on the runtime clock, so ticks never drift; a late tick carries `lateMs`, and
  * deadlines missed entirely are skipped and counted, never fired in a burst.

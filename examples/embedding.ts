@@ -1,5 +1,5 @@
 /**
- * Embedding Thunderline in an app (DESIGN §9): one domain of your own, manual ticks, an in-memory
+ * Embedding Thunderline in an app (`docs/api.md`): one domain of your own, manual ticks, an in-memory
  * registry. The domain waits, activates on the first tick, crashes, comes back on the next tick,
  * and every step is in the registry.
  *

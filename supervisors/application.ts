@@ -1,8 +1,8 @@
 /**
- * The application tree, in the seed's start order (§10 Task 1.4): tick system (registry, then
- * generator) → domains → early infrastructure → late infrastructure → web. Core (pubsub,
- * telemetry, clock) and the database are opened before the tree, by the composition root.
- * Shutdown is the reverse. The root gives up on the first escalation from a subtree
+ * The application tree, in start order (`docs/architecture.md`, "The supervision tree"): tick
+ * system (registry, then generator) → domains → early infrastructure → late infrastructure → web.
+ * Core (pubsub, telemetry, clock) and the database are opened before the tree, by the composition
+ * root. Shutdown is the reverse. The root gives up on the first escalation from a subtree
  * (`maxRestarts: 0`): a subsystem that exhausted its own restart budget stops the runtime.
  *
  * @example

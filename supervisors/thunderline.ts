@@ -1,6 +1,6 @@
 /**
- * The Thunderline application tree: the seed's domains in the seed's start order (§10 Task
- * 1.4) — tick system (thunderblock's registry, thunderlink's generator) → domains (thunderbolt,
+ * The Thunderline application tree: the Thunderline domains in their start order
+ * (`docs/domains.md`, "Start order") — tick system (thunderblock's registry, thunderlink's generator) → domains (thunderbolt,
  * cerebros, thunderprism, thundercrown, thundergrid) → early infrastructure (thunderflow,
  * thunderlink presence, thundervine) → late infrastructure (thundergate). Every one is a domain
  * actor that waits for the first tick; thundercrown's policy is consulted before each activates.

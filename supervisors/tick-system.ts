@@ -1,6 +1,7 @@
 /**
- * The tick system tree: the domain registry first, then the tick generator (seed §10 Task 1.4),
- * under rest_for_one — a registry restart also restarts the generator that reads it.
+ * The tick system tree: the domain registry first, then the tick generator, under rest_for_one —
+ * a registry restart also restarts the generator that reads it (`docs/architecture.md`, "The
+ * supervision tree").
  *
  * @example
  * const spec = tickSystemTree({ table, generator: { interval: 1000, tickBus, ticks, activeCount, startedAtMs } });

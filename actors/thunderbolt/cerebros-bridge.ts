@@ -1,5 +1,5 @@
 /**
- * The bridge from thunderbolt to cerebros (seed §2.2, "Bridge pattern"): thunderbolt asks for a
+ * The bridge from thunderbolt to cerebros (`docs/domains.md`, "How domains talk"): thunderbolt asks for a
  * NAS trial by publishing an event, and never imports the cerebros domain. Cerebros listens on
  * {@link TRIAL_REQUESTED_TOPIC}; when it is disabled the request simply has no listener.
  *

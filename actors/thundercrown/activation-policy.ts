@@ -1,5 +1,5 @@
 /**
- * The activation policy (seed §4, Thundercrown governance): consulted by every domain actor on
+ * The activation policy (Thundercrown governance; `docs/domains.md`): consulted by every domain actor on
  * each tick while it is `waiting`. A domain outside the allow-list, or past the limit of
  * activations in one tick, is refused: it stays `waiting` and asks again on the next tick.
  * Every refusal is kept (the latest `keep`) and published as `custom:thundercrown.refused`

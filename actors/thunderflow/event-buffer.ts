@@ -1,7 +1,7 @@
 /**
- * The event buffer (seed §10, `Thunderflow.EventBuffer`): a bounded ring of the latest events
+ * The event buffer (`Thunderflow.EventBuffer`; `docs/domains.md`): a bounded ring of the latest events
  * on the runtime pubsub, each stamped with a `seq` and a correlation id — the event's own
- * `correlationId` when it carries one (seed §2.2), else a new UUID.
+ * `correlationId` when it carries one, else a new UUID.
  *
  * @example
  * const ref = await spawnEventBuffer(system, { capacity: 1000 });

@@ -1,5 +1,5 @@
 /**
- * Thunderflow, event processing (seed §1.6, §10 `Thunderflow.EventBuffer`): its event buffer
+ * Thunderflow, event processing (`Thunderflow.EventBuffer`; `docs/domains.md`): its event buffer
  * keeps the latest events with correlation ids, for the dashboard to read.
  *
  * @example

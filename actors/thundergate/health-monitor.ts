@@ -1,5 +1,5 @@
 /**
- * The health monitor (seed §10, `Thundergate.ServiceRegistry.HealthMonitor`): on each tick it
+ * The health monitor (`Thundergate.ServiceRegistry.HealthMonitor`; `docs/domains.md`): on each tick it
  * reads the registry and finds domains stuck in `waiting` for more than `stuckAfterTicks`
  * ticks, a tick later than `lateThresholdMs`, and crash loops (`crashLoop.crashes` crashes of
  * one domain within `crashLoop.windowTicks` ticks). Health is `ok` without findings, else

@@ -1,5 +1,5 @@
 /**
- * The zone map (seed §4, Thundergrid "Spatial & Zones"): each domain is assigned a zone by a
+ * The zone map (thundergrid, spatial zones; `docs/domains.md`): each domain is assigned a zone by a
  * stable hash of its name (FNV-1a mod `zones`), and on each tick the occupancy of every zone
  * is recomputed from the registry: its domains and how many of them are active.
  *

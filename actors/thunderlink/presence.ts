@@ -1,5 +1,5 @@
 /**
- * Node presence (seed §1.2, Thunderlink's node registry and heartbeat): this node's id, start
+ * Node presence (Thunderlink's node registry and heartbeat; `docs/domains.md`): this node's id, start
  * time, uptime and the ticks it has seen, counted from `system:domain_tick`.
  *
  * @example

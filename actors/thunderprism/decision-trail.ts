@@ -1,5 +1,5 @@
 /**
- * The decision trail (seed §7.1, Thunderprism's PrismNode/PrismEdge): every
+ * The decision trail (Thunderprism's PrismNode/PrismEdge; `docs/domains.md`): every
  * `custom:cerebros.trial_completed` event becomes a DAG node, and every trial that became the
  * new best gets an edge from the best it replaced. Thunderprism knows cerebros only by that
  * event's type and fields.

@@ -1,5 +1,5 @@
 /**
- * Workflow definitions (seed §1.1 "DAG Management — being moved to Thundervine"): steps with
+ * Workflow definitions (thundervine's DAG management; `docs/domains.md`): steps with
  * dependencies, validated as a DAG, and the rule that picks the next ready step.
  *
  * @example

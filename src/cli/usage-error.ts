@@ -1,5 +1,5 @@
 /**
- * CLI error reporting: one `thunderline:` line on stderr and the DESIGN §7 exit code — 2 for bad
+ * CLI error reporting: one `thunderline:` line on stderr and the exit code of `docs/cli.md` — 2 for bad
  * usage or configuration, 1 for a runtime failure — never a bare stack trace.
  *
  * @example

@@ -48,7 +48,7 @@ export interface DomainOptions {
   deactivate?: (reason: unknown) => void | Promise<void>;
   /** Started, in order, under the domain's own one_for_one supervisor when it activates. */
   children?: ChildSpec[];
-  /** Default true; false activates at start (the seed's testing/development mode). */
+  /** Default true; false activates at start (for testing and development). */
   waitForTick?: boolean;
   /** Overrides the runtime's `activationTimeout` (ms waiting for the first tick) for this domain. */
   activationTimeout?: number;

@@ -1,6 +1,6 @@
 /**
  * The read side of the domain registry, as the runtime exposes it: synchronous lookups of every
- * domain's live status (the seed's ETS-backed `DomainRegistry` API).
+ * domain's live status, as from an ETS table (`docs/api.md`, "runtime.registry").
  *
  * @example
  * runtime.registry.activeDomains();         // ['billing']

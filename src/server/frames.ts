@@ -1,5 +1,5 @@
 /**
- * The WebSocket protocol's frames, both directions (DESIGN §8, `docs/protocol.md`). Server
+ * The WebSocket protocol's frames, both directions (`docs/protocol.md`). Server
  * frames are JSON text: a control object (`hello`, `gap`, `dropped`, `subscribed`, `error`) or
  * a JSON array of events, each with its `seq`, in `seq` order.
  *

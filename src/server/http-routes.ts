@@ -1,5 +1,5 @@
 /**
- * The HTTP routes (DESIGN §8): `GET /` (dashboard), `/health`, `/metrics`, `/api/domains`,
+ * The HTTP routes (`docs/protocol.md`, "HTTP routes"): `GET /` (dashboard), `/health`, `/metrics`, `/api/domains`,
  * `/api/history?domain=&limit=`, `/api/tree`. `/api/*` checks the origin and the token.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * The HTTP + WebSocket server (DESIGN §8): dashboard, `/health`, `/metrics`, the JSON API and
+ * The HTTP + WebSocket server (`docs/protocol.md`): dashboard, `/health`, `/metrics`, the JSON API and
  * the `/events` stream, run as the `web_server` child of the application tree.
  *
  * @example

@@ -1,6 +1,6 @@
 /**
  * The durable registry store: the current status of every domain, the append-only
- * activation history and the runtime runs, in SQLite (DESIGN §5).
+ * activation history and the runtime runs, in SQLite (`docs/api.md`, "runtime.registry").
  *
  * @example
  * import { openStore } from './store/index.ts';

@@ -1,5 +1,6 @@
 /**
- * The drizzle schema of the durable registry store: the three tables of DESIGN §5.
+ * The drizzle schema of the durable registry store: the three tables described in `docs/api.md`
+ * ("runtime.registry").
  *
  * @example
  * import { drizzle } from 'drizzle-orm/better-sqlite3';

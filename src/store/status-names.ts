@@ -8,13 +8,13 @@
  * DOMAIN_STATUSES.includes(status); // true
  */
 
-/** Every status a domain can have, in lifecycle order (DESIGN §5). */
+/** Every status a domain can have, in lifecycle order (`docs/api.md`, "runtime.registry"). */
 export const DOMAIN_STATUSES = ['waiting', 'active', 'inactive', 'crashed', 'restarting', 'failed'] as const;
 
 /** A domain's current status, as stored in `active_domain_registry.status`. */
 export type DomainStatusName = (typeof DOMAIN_STATUSES)[number];
 
-/** Every event an activation-history row can record (DESIGN §5). */
+/** Every event an activation-history row can record (`docs/api.md`, "runtime.registry"). */
 export const HISTORY_EVENTS = ['waiting', 'activated', 'deactivated', 'crashed', 'restarting', 'failed'] as const;
 
 /** One status change, as stored in `domain_activation_history.event`. */

@@ -23,7 +23,7 @@ tree.after.each(async (context) => {
   context.runtime = undefined;
 });
 
-tree('starts in the seed order, activates every domain on the first tick, and stops in reverse', async (context) => {
+tree('starts in the documented start order, activates every domain on the first tick, and stops in reverse', async (context) => {
   const runtime = await startThunderline(manual());
   context.runtime = runtime;
   const events = recordEvents(runtime);
@@ -47,7 +47,7 @@ tree('starts in the seed order, activates every domain on the first tick, and st
   assert.equal(deactivated, [...THUNDERLINE_DOMAINS].reverse());
 });
 
-tree('records child_started events in the seed order', async (context) => {
+tree('records child_started events in the documented start order', async (context) => {
   const t = thunderlineTree({ database: ':memory:' });
   const started: string[] = [];
   const runtime = await bootThunderline(manual(), {

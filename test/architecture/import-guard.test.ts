@@ -1,9 +1,10 @@
 /**
- * The cross-domain guard (DESIGN §2, seed §3 "cross-domain guards"): scans the import graph of
- * every .ts file and fails when the kernel (`src/`, except the CLI's composition root
- * `src/cli/**`) imports `actors/` or `supervisors/`, when `actors/` imports `supervisors/`, or
- * when one domain folder `actors/<a>/` imports another's `actors/<b>/`. `startRuntime`, the
- * embedding API's composition root, lives in `supervisors/runtime.ts`, above the kernel.
+ * The cross-domain guard (`docs/architecture.md`, "The layers"; `docs/domains.md`, "How domains
+ * talk"): scans the import graph of every .ts file and fails when the kernel (`src/`, except the
+ * CLI's composition root `src/cli/**`) imports `actors/` or `supervisors/`, when `actors/` imports
+ * `supervisors/`, or when one domain folder `actors/<a>/` imports another's `actors/<b>/`.
+ * `startRuntime`, the embedding API's composition root, lives in `supervisors/runtime.ts`, above
+ * the kernel.
  */
 import fs from 'node:fs';
 import path from 'node:path';

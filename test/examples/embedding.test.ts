@@ -1,5 +1,5 @@
 /**
- * `examples/embedding.ts` runs as written and sees what DESIGN §9 promises: waiting, active on the
+ * `examples/embedding.ts` runs as written and sees what `docs/api.md` promises: waiting, active on the
  * first tick, crashed, back on the next tick, every step in the registry, a clean stop.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../src/runtime/helpers.ts';
 
 const embedding = suite('examples/embedding.ts');
 
-embedding('main() runs the DESIGN §9 embedding flow', async () => {
+embedding('main() runs the embedding flow of docs/api.md', async () => {
   const lines: string[] = [];
   const summary = await main({ log: (line) => lines.push(line) });
   assert.equal(summary, {

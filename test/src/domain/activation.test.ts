@@ -1,6 +1,6 @@
 /**
- * Domain activation and its failure paths (DESIGN §4): the activation timeout, `activate`
- * throwing or rejecting, and `waitForTick: false`.
+ * Domain activation and its failure paths (`docs/api.md`, `defineDomain`): the activation
+ * timeout, `activate` throwing or rejecting, and `waitForTick: false`.
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -1,6 +1,6 @@
 /**
- * The seed's validation criteria (§10 Phase 1 and 2, §11 Phase 1 and 2), one test each, driven
- * through the embedding API on a ManualClock.
+ * The validation criteria of the tick system (phase 1) and of domain activation (phase 2), one
+ * test each, driven through the embedding API (`docs/api.md`) on a ManualClock.
  */
 import diagnostics from 'node:diagnostics_channel';
 import { suite } from 'uvu';
@@ -24,7 +24,7 @@ import {
 
 const WALL_ORIGIN = Date.UTC(2026, 0, 1);
 
-const phase1 = suite<RuntimeContext>('seed Phase 1: tick system', emptyContext());
+const phase1 = suite<RuntimeContext>('Phase 1: tick system', emptyContext());
 phase1.before.each(setUp);
 phase1.after.each(tearDown);
 
@@ -113,7 +113,7 @@ phase1('telemetry fires on diagnostics_channel thunderline:tick', async (context
   assert.type(first?.latencyMs, 'number');
 });
 
-phase1('the three registry tables exist, with the columns of DESIGN §5, in WAL mode', async (context) => {
+phase1('the three registry tables exist, with the columns of docs/api.md, in WAL mode', async (context) => {
   const file = tmpDb(context);
   await boot(context, { database: file });
   const columns = withDb(file, (db) => {
@@ -148,7 +148,7 @@ phase1.run();
 
 // ---
 
-const phase2 = suite<RuntimeContext>('seed Phase 2: domain activation', emptyContext());
+const phase2 = suite<RuntimeContext>('Phase 2: domain activation', emptyContext());
 phase2.before.each(setUp);
 phase2.after.each(tearDown);
 

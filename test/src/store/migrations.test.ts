@@ -29,7 +29,7 @@ migrations.after.each((context) => {
   removeTmpDir(context.dir);
 });
 
-migrations('creates the three tables with exactly the DESIGN column names', (context) => {
+migrations('creates the three tables with exactly the documented column names', (context) => {
   openStore(context.dbPath).close();
   const db = new Database(context.dbPath, { readonly: true });
   try {
