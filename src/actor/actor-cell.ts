@@ -14,95 +14,34 @@
  * await cell.start(undefined);
  * cell.cast({ type: 'add', by: 1 });
  */
-import { createRequire } from 'node:module';
-import { dispatch as nactDispatch, type Ref, spawn } from 'nact';
-import type { TimerHandle } from '../clock.ts';
-import { formatReason, ThunderlineError } from '../errors.ts';
+import type { Ref } from 'nact';
+import { formatReason, type ThunderlineError } from '../errors.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
 import type { ActorRef } from './actor-ref.ts';
 import type { ActorSystem } from './actor-system.ts';
-import type { ActorContext, Behaviour, ExitSignal, Message } from './behaviour.ts';
+import type { Behaviour, ExitSignal, Message } from './behaviour.ts';
+import { CellContext } from './cell-context.ts';
+import { actorStopped, callTimedOut, invalidTimeout } from './cell-errors.ts';
+import { Envelope, noReply, type PendingCall } from './envelope.ts';
+import { ExitListeners } from './exit-listeners.ts';
+import { EMPTY } from './mailbox.ts';
+import { isQuerySender, type NactActor, type NactStop, nactName, replyOnce, spawnNactActor } from './nact-actor.ts';
 import type { Runnable } from './run-queue.ts';
-
-/** nact's registry of systems: how we reach the concrete actor behind a reference. */
-const nactSystems = createRequire(import.meta.url)('nact/lib/system-map.js') as {
-  find(systemName: string, ref: Ref<unknown>): NactActor | undefined;
-};
-
-/** The parts of nact's concrete actor (lib/actor.js) the cell replaces or calls. */
-interface NactActor {
-  dispatch(message: unknown, sender?: unknown): void;
-  stop(): void;
-}
-
-/** nact's own `Actor.prototype.stop`, kept before the cell overrides it per instance. */
-type NactStop = (this: NactActor) => void;
 
 /** Default `call` timeout, ms (gen_server's is 5000 too). */
 export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 
-interface PendingCall {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-  timer: TimerHandle | undefined;
-  messageType: string;
-}
-
-type EnvelopeKind = 'init' | 'call' | 'stop' | 'nact_query';
-
-/** Internal messages; user messages travel bare so a cast costs no extra allocation. */
-class Envelope {
-  constructor(
-    readonly kind: EnvelopeKind,
-    readonly payload: unknown,
-    readonly pending?: PendingCall,
-    readonly sender?: Ref<unknown>,
-  ) {}
-}
-
-const noReply = (): void => {};
-
-/** Marks the mailbox's first slot as empty (a message may be `undefined`, never this). */
-const EMPTY: unique symbol = Symbol('empty');
-
 /** `starting`: init not done; `running`; `stopping`: terminate running; `dead`: final. */
 type Status = 'starting' | 'running' | 'stopping' | 'dead';
 
-/** What handlers see; one per cell for casts, one per call (it carries the reply). */
-class CellContext<M extends Message> implements ActorContext<M> {
-  constructor(
-    private readonly cell: ActorCell<unknown, M, unknown>,
-    readonly reply: (value: unknown) => void,
-  ) {}
-  get self(): ActorRef<M> {
-    return this.cell;
-  }
-  get system(): ActorSystem {
-    return this.cell.system;
-  }
-  get signal(): AbortSignal {
-    return this.cell.abortSignal();
-  }
-  get exiting(): boolean {
-    return this.cell.exiting;
-  }
-}
-
 /** @internal the actor behind an {@link ActorRef}: one incarnation */
-export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable {
+export class ActorCell<S, M extends Message, A> extends ExitListeners implements ActorRef<M>, Runnable {
   readonly id: string;
   readonly name: string;
   private status: Status = 'starting';
   private state: S | undefined;
   /** `init` finished: `terminate` runs at exit (whatever the state, `undefined` included). */
   private initialized = false;
-  /**
-   * The oldest waiting message, or {@link EMPTY}. Most cells hold one message at a time (a tick, a
-   * call), so the common case never touches the array below, which holds the later ones.
-   */
-  private first: unknown = EMPTY;
-  private mailbox: unknown[] = [];
-  private head = 0;
   /** On the run queue now. */
   private queued = false;
   /** A handler's promise is pending: the cell takes no message until it settles. */
@@ -110,8 +49,6 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
   private nact: Ref<unknown> | undefined;
   private nactActor: NactActor | undefined;
   private nactStop: NactStop | undefined;
-  private exitSignal: ExitSignal | undefined;
-  private listeners: Array<(signal: ExitSignal) => void> | undefined;
   private pending: Set<PendingCall> | undefined;
   private abort: AbortController | undefined;
   private readonly castContext: CellContext<M>;
@@ -121,9 +58,10 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
     private readonly behaviour: Behaviour<S, M, A>,
     name: string,
   ) {
+    super();
     this.name = name;
     this.id = system.nextActorId(name);
-    this.castContext = new CellContext<M>(this as ActorCell<unknown, M, unknown>, noReply);
+    this.castContext = new CellContext<M>(this, noReply);
   }
 
   get alive(): boolean {
@@ -142,7 +80,7 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   /** Messages waiting in the mailbox. */
   get mailboxLength(): number {
-    return (this.first === EMPTY ? 0 : 1) + this.mailbox.length - this.head;
+    return this.queuedMessages();
   }
 
   /** @internal an AbortSignal that aborts when this incarnation ends */
@@ -156,17 +94,17 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   /** @internal spawns the nact actor and runs `init` as the first message */
   start(args: A): Promise<ActorRef<M>> {
-    const nact = spawn(this.system.nact, noReply, this.nactName());
-    this.nact = nact;
-    const actor = nactSystems.find(this.system.nactName, nact);
-    if (actor) {
-      // nact's dispatch and query (from anyone holding the reference) land in our mailbox, in
-      // order with our own sends; a stop through nact is a kill, as an untrappable exit.
-      this.nactActor = actor;
-      this.nactStop = Object.getPrototypeOf(actor).stop as NactStop;
-      actor.dispatch = (message, sender) => this.fromNact(message, sender);
-      actor.stop = () => this.kill('killed');
-    }
+    // nact's dispatch and query (from anyone holding the reference) land in our mailbox, in
+    // order with our own sends; a stop through nact is a kill, as an untrappable exit.
+    const spawned = spawnNactActor(
+      this.system,
+      nactName(this.id),
+      (message, sender) => this.fromNact(message, sender),
+      () => this.kill('killed'),
+    );
+    this.nact = spawned.ref;
+    this.nactActor = spawned.actor;
+    this.nactStop = spawned.stop;
     return new Promise((resolve, reject) => {
       const pending: PendingCall = { resolve: () => resolve(this), reject, timer: undefined, messageType: 'init' };
       this.push(new Envelope('init', args, pending));
@@ -186,25 +124,13 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
       this.system.deadLetter(this.id, message);
       return Promise.reject(this.stoppedError(message.type));
     }
-    if (!(timeoutMs > 0)) {
-      return Promise.reject(
-        new ThunderlineError(
-          'ERR_INVALID_OPTION',
-          `call to actor "${this.id}": timeoutMs must be a number > 0 or Infinity, got ${String(timeoutMs)}`,
-        ),
-      );
-    }
+    if (!(timeoutMs > 0)) return Promise.reject(invalidTimeout(this.id, timeoutMs));
     return new Promise<R>((resolve, reject) => {
       const pending: PendingCall = { resolve: resolve as (value: unknown) => void, reject, timer: undefined, messageType: message.type };
       if (timeoutMs !== Number.POSITIVE_INFINITY) {
         pending.timer = this.system.clock.setTimeout(() => {
-          if (!this.pending?.delete(pending)) return;
-          reject(
-            new ThunderlineError(
-              'ERR_QUERY_TIMEOUT',
-              `call to actor "${this.id}" timed out after ${timeoutMs} ms waiting for a reply to "${message.type}"`,
-            ),
-          );
+          // A timed-out call still queued is never handled: its caller has given up.
+          if (this.pending?.delete(pending)) reject(callTimedOut(this.id, timeoutMs, message.type));
         }, timeoutMs);
       }
       this.pending ??= new Set();
@@ -223,43 +149,14 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
     this.finish(reason, 'kill', undefined);
   }
 
-  onExit(listener: (signal: ExitSignal) => void): () => void {
-    if (this.exitSignal) {
-      listener(this.exitSignal);
-      return noReply;
-    }
-    this.listeners ??= [];
-    this.listeners.push(listener);
-    return () => {
-      const index = this.listeners?.indexOf(listener) ?? -1;
-      if (index >= 0) this.listeners?.splice(index, 1);
-    };
-  }
-
-  whenExited(): Promise<ExitSignal> {
-    return new Promise((resolve) => this.onExit(resolve));
-  }
-
   /** @internal one turn on the run queue: up to `budget` messages, each run to completion */
   runTurn(budget: number): boolean {
     // `queued` stays true for the whole turn, so a message sent to this cell meanwhile (by its own
     // handler, say) does not queue it a second time: the loop below takes that message too.
     let handled = 0;
     while (handled < budget && !this.waiting && this.status !== 'dead') {
-      let message = this.first;
-      if (message !== EMPTY) {
-        this.first = EMPTY;
-      } else if (this.head < this.mailbox.length) {
-        message = this.mailbox[this.head];
-        this.mailbox[this.head] = undefined;
-        this.head += 1;
-        if (this.head === this.mailbox.length) {
-          this.mailbox.length = 0;
-          this.head = 0;
-        }
-      } else {
-        break;
-      }
+      const message = this.takeMessage();
+      if (message === EMPTY) break;
       handled += 1;
       try {
         this.receive(message);
@@ -269,7 +166,7 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
         throw error;
       }
     }
-    if (this.waiting || this.status === 'dead' || (this.first === EMPTY && this.head >= this.mailbox.length)) {
+    if (this.waiting || this.status === 'dead' || !this.hasMessages()) {
       this.queued = false;
       return false;
     }
@@ -278,8 +175,7 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   /** Appends to the mailbox and makes the cell runnable. */
   private push(message: unknown): void {
-    if (this.first === EMPTY && this.head >= this.mailbox.length) this.first = message;
-    else this.mailbox.push(message);
+    this.putMessage(message);
     this.wake();
   }
 
@@ -291,18 +187,12 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   /** A message that came through nact's `dispatch` or `query`. */
   private fromNact(message: unknown, sender: unknown): void {
-    const temporary = typeof sender === 'object' && sender !== null && (sender as { type?: unknown }).type === 'temp';
-    const wrapped = temporary ? new Envelope('nact_query', message, undefined, sender as Ref<unknown>) : message;
+    const wrapped = isQuerySender(sender) ? new Envelope('nact_query', message, undefined, sender) : message;
     if (this.status === 'dead' || this.status === 'stopping') {
       this.system.deadLetter(this.id, message);
       return;
     }
     this.push(wrapped);
-  }
-
-  /** The nact actor's name: our id made path-safe. */
-  private nactName(): string {
-    return this.id.replace(/[^a-z0-9\-$_.+!*'(),]/gi, '_');
   }
 
   private receive(message: unknown): void {
@@ -323,20 +213,14 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
         const pending = envelope.pending as PendingCall;
         if (!this.pending?.has(pending)) return; // timed out before we got to it
         if (this.status !== 'running') return;
-        const context = new CellContext<M>(this as ActorCell<unknown, M, unknown>, (value) => this.settle(pending, value));
+        const context = new CellContext<M>(this, (value) => this.settle(pending, value));
         this.runHandler(envelope.payload as M, context);
         return;
       }
       case 'nact_query': {
         if (this.status !== 'running') return;
-        const sender = envelope.sender as Ref<unknown>;
-        let answered = false;
-        const context = new CellContext<M>(this as ActorCell<unknown, M, unknown>, (value) => {
-          if (answered || this.status === 'dead') return;
-          answered = true;
-          nactDispatch(sender, value);
-        });
-        this.runHandler(envelope.payload as M, context);
+        const reply = replyOnce(envelope.sender as Ref<unknown>, () => this.status !== 'dead');
+        this.runHandler(envelope.payload as M, new CellContext<M>(this, reply));
         return;
       }
       case 'stop':
@@ -469,9 +353,7 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
 
   private dropMailbox(): void {
     // Messages behind a stop or a crash are never handled; calls among them are rejected at exit.
-    this.first = EMPTY;
-    this.mailbox = [];
-    this.head = 0;
+    this.clearMessages();
   }
 
   private settle(pending: PendingCall, value: unknown): void {
@@ -490,7 +372,6 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
       if (!this.system.isStopped) this.nactStop.call(actor);
     }
     const signal: ExitSignal = messageType === undefined ? { actor: this, reason, phase } : { actor: this, reason, phase, messageType };
-    this.exitSignal = signal;
     this.abort?.abort(reason);
     if (this.pending) {
       const calls = [...this.pending];
@@ -500,23 +381,14 @@ export class ActorCell<S, M extends Message, A> implements ActorRef<M>, Runnable
         call.reject(this.stoppedError(call.messageType, reason));
       }
     }
-    const listeners = this.listeners ?? [];
-    this.listeners = undefined;
-    for (const listener of listeners) {
-      try {
-        listener(signal);
-      } catch (error) {
-        // An exit listener must not take the exiting actor's caller (or the run queue) down.
-        const report = { type: 'subscriber_failed', topic: `exit:${this.id}`, reason: formatReason(error), time: this.system.isoNow() };
-        emitTelemetry('subscriber_failed', report);
-      }
-    }
+    this.notifyExit(signal, (error) => {
+      // An exit listener must not take the exiting actor's caller (or the run queue) down.
+      const report = { type: 'subscriber_failed', topic: `exit:${this.id}`, reason: formatReason(error), time: this.system.isoNow() };
+      emitTelemetry('subscriber_failed', report);
+    });
   }
 
   private stoppedError(messageType: string, reason: unknown = this.exitSignal?.reason): ThunderlineError {
-    return new ThunderlineError(
-      'ERR_ACTOR_STOPPED',
-      `actor "${this.id}" is not running (exit reason: ${formatReason(reason)}); "${messageType}" was not handled`,
-    );
+    return actorStopped(this.id, messageType, reason);
   }
 }

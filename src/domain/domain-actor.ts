@@ -21,7 +21,8 @@ import { createSupervisor, type SupervisorRef } from '../supervisor/supervisor-r
 import { emitTelemetry } from '../telemetry/index.ts';
 import type { DomainActivationMeta, DomainDefinition } from './define-domain.ts';
 import { type DomainMachineSnapshot, type DomainMachineState, initialDomainSnapshot, stepDomainMachine } from './domain-machine.ts';
-import type { TickBus, TickDelivery, TickReceiver, TickRound } from './tick-bus.ts';
+import type { TickBus } from './tick-bus.ts';
+import { TickSlot, within } from './tick-slot.ts';
 
 /** What every domain of a runtime shares. */
 export interface DomainDeps {
@@ -41,53 +42,6 @@ export interface DomainDeps {
 
 /** Default `activateTimeout`, ms. */
 export const DEFAULT_ACTIVATE_TIMEOUT_MS = 15_000;
-
-/**
- * A domain incarnation's tick slot: the one tick message it can have in its mailbox. A tick that
- * arrives while the previous one is still undelivered replaces it (the older round is left and
- * the skip counted), so a slow domain never piles rounds up.
- */
-class TickSlot implements TickReceiver {
-  readonly type = 'tick';
-  /** The delivery waiting in the mailbox, if any. */
-  delivery: TickDelivery | undefined;
-  /** The round being handled (an activation in progress), left once handled or at exit. */
-  handling: TickRound | undefined;
-
-  constructor(
-    private readonly self: ActorRef<DomainMsg>,
-    private readonly bus: TickBus,
-  ) {}
-
-  deliver(delivery: TickDelivery): void {
-    delivery.round.join();
-    const older = this.delivery;
-    this.delivery = delivery;
-    if (older) {
-      this.bus.skipped += 1;
-      older.round.leave();
-      return;
-    }
-    this.self.cast(this);
-  }
-
-  /** Takes the waiting delivery out of the slot (the handler got the slot message). */
-  take(): TickDelivery | undefined {
-    const delivery = this.delivery;
-    this.delivery = undefined;
-    return delivery;
-  }
-
-  /** The incarnation ended: every round it holds is left, once. */
-  release(): void {
-    this.bus.unsubscribe(this);
-    const waiting = this.take();
-    waiting?.round.leave();
-    const handling = this.handling;
-    this.handling = undefined;
-    handling?.leave();
-  }
-}
 
 /** Messages a domain actor handles. */
 export type DomainMsg =
@@ -129,32 +83,6 @@ export function publishDomainEvent(system: ActorSystem, type: DomainEventType, d
 
 function machineState(state: DomainState): DomainMachineState {
   return state.machine.value as DomainMachineState;
-}
-
-/**
- * Resolves as `work` does, or rejects with `timeoutError()` after `ms` on the clock. The timer is
- * kept on the incarnation's state, so its exit clears it.
- */
-function within(state: DomainState, work: Promise<void>, ms: number, timeoutError: () => Error): Promise<void> {
-  const { clock } = state.system;
-  return new Promise((resolve, reject) => {
-    const timer = clock.setTimeout(() => reject(timeoutError()), ms);
-    state.activateTimer = timer;
-    const settle = (): void => {
-      clock.clearTimeout(timer);
-      if (state.activateTimer === timer) state.activateTimer = undefined;
-    };
-    work.then(
-      () => {
-        settle();
-        resolve();
-      },
-      (error: unknown) => {
-        settle();
-        reject(error);
-      },
-    );
-  });
 }
 
 function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behaviour<DomainState, DomainMsg, undefined> {
