@@ -28,8 +28,18 @@ import { type ApplicationTreeInput, startApplicationTree as wireRuntime } from '
 /**
  * Starts a runtime: opens (and migrates) the database, records the run, and starts the tree in
  * order — tick system (registry, then generator), then the domains (each `waiting` until the
- * first tick). Rejects with a `ThunderlineError` for bad options, a refused database file, or a
- * child that fails to start; nothing is left running then.
+ * first tick) — and resolves once every domain's start is applied and written. Rejects with a
+ * `ThunderlineError` for bad options, a refused database file, or a child that fails to start;
+ * nothing is left running then.
+ *
+ * @param options every option is optional (docs/api.md, `startRuntime(options)`):
+ *   `domains` (default `[]`), `tickInterval` (ms or `'manual'`, default 1000), `database` (a
+ *   path or `':memory:'`, default `'./thunderline.db'`), `activationTimeout` (ms waiting for the
+ *   first tick, default 30000), `activateTimeout` (ms `activate` may take, default 15000),
+ *   `server` (`false`, the default, or `{ host, port, token, allowOrigins }`), `clock` (default
+ *   the real clock), `domainRestarts` (default `{ maxRestarts: 3, maxSeconds: 5 }`).
+ * @example
+ * const runtime = await startRuntime({ domains: [billing], tickInterval: 'manual', database: ':memory:' });
  */
 export function startRuntime(options: RuntimeOptions = {}): Promise<Runtime> {
   return bootRuntime(options);

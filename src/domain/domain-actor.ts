@@ -216,8 +216,8 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         state.timeout = ctx.system.clock.setTimeout(() => ctx.self.cast({ type: 'activation_timeout' }), timeoutMs);
         return state;
       }
-      // Active at start, as the seed's `wait_for_tick: false`: startRuntime resolves with the domain
-      // active. A failed activation is still a crash after start (DESIGN §4), not a failed start.
+      // Active at start (`waitForTick: false`, docs/api.md): startRuntime resolves with the domain
+      // active. A failed activation is still a crash after start, not a failed start.
       const tick = deps.currentTick();
       if (!(deps.activationPolicy?.(name, tick) ?? true)) return state;
       const crashLater = (error: unknown): DomainState => {
