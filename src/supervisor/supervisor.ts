@@ -257,6 +257,7 @@ export class SupervisorEngine {
       const member = group[index] as ChildRecord;
       if (member === record) continue;
       const comesBack = member.status !== 'terminated' || member.pending || reviveAll;
+      this.cancelTimer(member); // a member with its own pending restart now waits with this group
       if (member.ref) await this.terminateRecord(member);
       if (member.spec.restart === 'temporary') {
         // OTP's temporary_bystander: taken down with the group, never started again.
