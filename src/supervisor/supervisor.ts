@@ -40,9 +40,9 @@ export interface ChildRecord {
   /** Times this child has been restarted by the supervisor. */
   restarts: number;
   /**
-   * Counts the times this child became `restarting`. A queued restart (a retry, the end of a
-   * backoff delay) carries the count it was queued for, so one left over from an earlier
-   * restarting period (cancelled by `terminateChild`, then restarted and crashed again) is ignored.
+   * The number of this child's current (or last) `restarting` period. A queued restart (a retry,
+   * the end of a backoff delay) carries the period it was queued for, so one left over from an
+   * earlier period (cancelled by `terminateChild`, then restarted and crashed again) is ignored.
    */
   restartingSince: number;
   /** The backoff delay pending for this child, if any. */
@@ -81,6 +81,8 @@ export class SupervisorEngine {
   private readonly byRef = new Map<AnyActorRef, ChildRecord>();
   private readonly intensity: RestartIntensity;
   private readonly backoff: RestartBackoff | undefined;
+  /** Restarting periods begun so far; each one's number tags the restarts queued for it. */
+  private restartPeriods = 0;
   /** Children being shut down (their records already cleared): killed too if we exit meanwhile. */
   private readonly stopping = new Set<AnyActorRef>();
 
@@ -333,7 +335,10 @@ export class SupervisorEngine {
     this.cancelTimer(record);
     record.status = 'restarting';
     record.pending = false;
-    record.restartingSince += 1;
+    // Unique across the supervisor's children: a record deleted and re-added under the same id
+    // never matches a restart queued for the old one.
+    this.restartPeriods += 1;
+    record.restartingSince = this.restartPeriods;
   }
 
   private cancelTimer(record: ChildRecord): void {
