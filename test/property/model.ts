@@ -38,14 +38,6 @@ export const outcome = (promise: Promise<unknown>): Promise<unknown> =>
 export function codeOf(result: unknown): string {
   return result === 'ok' ? 'ok' : ((result as { code?: string }).code ?? String(result));
 }
-export function gate(): { promise: Promise<void>; open: () => void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
 // ---------------------------------------------------------------- the supervision tree
 
 export type WorkerMsg = { type: 'ping' } | { type: 'bump' } | { type: 'crash'; mode: 'sync' | 'async' | 'normal' };

@@ -5,10 +5,10 @@
  */
 import * as assert from 'uvu/assert';
 import { type ActorRef, type SupervisorMsg, SupervisorRef } from '../../index.ts';
+import { gate } from '../support/gate.ts';
 import {
   bounded,
   codeOf,
-  gate,
   innerOf,
   outcome,
   runningRef,

@@ -18,13 +18,13 @@ import {
   spawnActor,
   startRuntime,
 } from '../../index.ts';
+import { gate } from '../support/gate.ts';
 import {
   backoffOf,
   bounded,
   codeOf,
   domainRef,
   domainsOf,
-  gate,
   idle,
   innerOf,
   inspect,

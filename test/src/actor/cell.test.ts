@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ActorSystem, type Behaviour, createActorSystem, ManualClock, spawnActor } from '../../../index.ts';
 import type { ActorCell } from '../../../src/actor/actor-cell.ts';
+import { gate } from '../../support/gate.ts';
 import { within } from '../../support/within.ts';
 
 interface Context {
@@ -38,14 +39,6 @@ const logger: Behaviour<string[], LogMsg> = {
     }
   },
 };
-
-function gate(): { promise: Promise<void>; open(): void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
 
 const cell = suite<Context>('actor cell', {} as Context);
 cell.before.each((context) => {

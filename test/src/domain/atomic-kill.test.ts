@@ -15,27 +15,8 @@ import {
   type SupervisorRef,
   spawnActor,
 } from '../../../index.ts';
+import { gate, until } from '../../support/gate.ts';
 import { boot, bounded, emptyContext, nextDomainEvent, type RuntimeContext, rejection, setUp, tearDown, tick } from '../runtime/helpers.ts';
-
-/** A promise the test resolves by hand. */
-function gate(): { promise: Promise<void>; open(): void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  return { promise, open };
-}
-
-/** Resolves once `condition` holds, looking after each turn of the event loop (never on a timer). */
-function until(condition: () => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    const look = (): void => {
-      if (condition()) resolve();
-      else setImmediate(look);
-    };
-    look();
-  });
-}
 
 /** The live domain actor's machine state, asked through its mailbox. */
 async function machineOf(runtime: { supervisor: SupervisorRef }, name: string): Promise<string> {
