@@ -75,6 +75,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
   const system = createActorSystem(config.clock ? { clock: config.clock } : {});
   const runId = randomUUID();
   const startedAtMs = system.clock.now();
+  let runtime: Runtime | undefined;
   try {
     store.beginRun({
       runId,
@@ -121,12 +122,17 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     });
     root = parts.root;
     if (web) parts.serverUrl = web.url;
-    const runtime = new Runtime(parts);
+    runtime = new Runtime(parts);
     // Resolve with every domain's start applied and on disk: lookups right after startRuntime
     // are exact, and the first tick does not pay for writing the `waiting` rows.
     await parts.flushRegistry();
     return runtime;
   } catch (error) {
+    // The tree is up (the first write failed): stop it as a run does, which closes the store.
+    if (runtime) {
+      await runtime.stop(`start failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw error;
+    }
     store.endRun(runId, system.clock.wallNow(), `start failed: ${error instanceof Error ? error.message : String(error)}`);
     store.close();
     system.stop();

@@ -1,8 +1,7 @@
 /**
- * The actor cell: one incarnation of an actor. It owns the mailbox (one slot for the oldest
- * message, then an array with a head index),
- * runs one message at a time in order, a synchronous handler inline in the run queue's drain,
- * and waits only while a handler's promise is pending. Once the cell is dead nothing it started
+ * The actor cell: one incarnation of an actor. It owns the mailbox (`mailbox.ts`), runs one
+ * message at a time in order, a synchronous handler inline in the run queue's drain, and waits
+ * only while a handler's promise is pending. Once the cell is dead nothing it started
  * has any effect: late state, late replies and late casts are dropped (docs/architecture.md,
  * "The actor cell").
  *
@@ -25,7 +24,7 @@ import { actorStopped, callTimedOut, invalidTimeout } from './cell-errors.ts';
 import { Envelope, noReply, type PendingCall } from './envelope.ts';
 import { ExitListeners } from './exit-listeners.ts';
 import { EMPTY } from './mailbox.ts';
-import { isQuerySender, type NactActor, type NactStop, nactName, replyOnce, spawnNactActor } from './nact-actor.ts';
+import { isQuerySender, type NactActor, nactName, replyOnce, spawnNactActor, stopNactActor } from './nact-actor.ts';
 import type { Runnable } from './run-queue.ts';
 
 /** Default `call` timeout, ms (gen_server's is 5000 too). */
@@ -48,7 +47,6 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
   private waiting = false;
   private nact: Ref<unknown> | undefined;
   private nactActor: NactActor | undefined;
-  private nactStop: NactStop | undefined;
   private pending: Set<PendingCall> | undefined;
   private abort: AbortController | undefined;
   private readonly castContext: CellContext<M>;
@@ -104,7 +102,6 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
     );
     this.nact = spawned.ref;
     this.nactActor = spawned.actor;
-    this.nactStop = spawned.stop;
     return new Promise((resolve, reject) => {
       const pending: PendingCall = { resolve: () => resolve(this), reject, timer: undefined, messageType: 'init' };
       this.push(new Envelope('init', args, pending));
@@ -112,7 +109,7 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
   }
 
   cast(message: M): void {
-    if (this.status === 'dead' || this.status === 'stopping') {
+    if (this.exiting) {
       this.system.deadLetter(this.id, message);
       return;
     }
@@ -120,7 +117,7 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
   }
 
   call<R = unknown>(message: M, timeoutMs: number = DEFAULT_CALL_TIMEOUT_MS): Promise<R> {
-    if (this.status === 'dead' || this.status === 'stopping') {
+    if (this.exiting) {
       this.system.deadLetter(this.id, message);
       return Promise.reject(this.stoppedError(message.type));
     }
@@ -187,12 +184,11 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
 
   /** A message that came through nact's `dispatch` or `query`. */
   private fromNact(message: unknown, sender: unknown): void {
-    const wrapped = isQuerySender(sender) ? new Envelope('nact_query', message, undefined, sender) : message;
-    if (this.status === 'dead' || this.status === 'stopping') {
+    if (this.exiting) {
       this.system.deadLetter(this.id, message);
       return;
     }
-    this.push(wrapped);
+    this.push(isQuerySender(sender) ? new Envelope('nact_query', message, undefined, sender) : message);
   }
 
   private receive(message: unknown): void {
@@ -309,22 +305,23 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
   }
 
   private crash(error: unknown, messageType: string): void {
-    if (this.status === 'dead' || this.status === 'stopping') return;
-    this.status = 'stopping';
-    this.abort?.abort(error); // the incarnation is over from here: its own work should stop now
-    this.dropMailbox();
-    this.afterTerminate(error, () => this.finish(error, 'handle', messageType));
+    if (this.exiting) return;
+    this.beginExit(error, () => this.finish(error, 'handle', messageType));
   }
 
   private runStop(reason: unknown): void {
-    this.status = 'stopping';
-    this.abort?.abort(reason);
-    this.dropMailbox();
-    this.afterTerminate(reason, () => this.finish(reason, 'stop', undefined));
+    this.beginExit(reason, () => this.finish(reason, 'stop', undefined));
   }
 
-  /** Runs `terminate` (best effort, as gen_server after a crash), then `then` if still not dead. */
-  private afterTerminate(reason: unknown, then: () => void): void {
+  /**
+   * The incarnation is over from here (a crash or a stop): its own work is told to stop, the
+   * messages behind are never handled (calls among them are rejected at exit), then `terminate`
+   * runs (best effort, as gen_server after a crash) and `then` follows unless a kill came first.
+   */
+  private beginExit(reason: unknown, then: () => void): void {
+    this.status = 'stopping';
+    this.abort?.abort(reason);
+    this.clearMessages();
     const terminate = this.behaviour.terminate;
     if (!terminate || !this.initialized) {
       then();
@@ -336,24 +333,16 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
     } catch {
       done = undefined; // terminate is best effort: the exit reason stays the one that caused it.
     }
+    // `terminate` may have killed the actor itself; a kill ends the incarnation first.
+    const next = (): void => {
+      if (this.alive) then();
+    };
     if (!(done instanceof Promise)) {
-      if (this.status !== 'dead') then();
+      next();
       return;
     }
     this.waiting = true;
-    done.then(
-      () => {
-        if (this.status !== 'dead') then();
-      },
-      () => {
-        if (this.status !== 'dead') then();
-      },
-    );
-  }
-
-  private dropMailbox(): void {
-    // Messages behind a stop or a crash are never handled; calls among them are rejected at exit.
-    this.clearMessages();
+    done.then(next, next);
   }
 
   private settle(pending: PendingCall, value: unknown): void {
@@ -365,12 +354,10 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
   private finish(reason: unknown, phase: ExitSignal['phase'], messageType: string | undefined): void {
     this.status = 'dead';
     this.waiting = false;
-    this.dropMailbox();
-    if (this.nactActor && this.nactStop) {
-      const actor = this.nactActor;
-      this.nactActor = undefined;
-      if (!this.system.isStopped) this.nactStop.call(actor);
-    }
+    this.clearMessages();
+    const actor = this.nactActor;
+    this.nactActor = undefined;
+    if (actor && !this.system.isStopped) stopNactActor(actor);
     const signal: ExitSignal = messageType === undefined ? { actor: this, reason, phase } : { actor: this, reason, phase, messageType };
     this.abort?.abort(reason);
     if (this.pending) {

@@ -1,6 +1,6 @@
 /**
  * What a handler sees (`ActorContext`): one object per cell for casts, one per call, which
- * carries that call\'s reply.
+ * carries that call's reply.
  *
  * @example
  * const context = new CellContext(cell, (value) => settle(pending, value));

@@ -15,7 +15,7 @@ export function actorStopped(actor: string, messageType: string, reason: unknown
   );
 }
 
-/** `ERR_QUERY_TIMEOUT`: no reply within the call\'s timeout. */
+/** `ERR_QUERY_TIMEOUT`: no reply within the call's timeout. */
 export function callTimedOut(actor: string, timeoutMs: number, messageType: string): ThunderlineError {
   return new ThunderlineError(
     'ERR_QUERY_TIMEOUT',

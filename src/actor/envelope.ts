@@ -1,5 +1,5 @@
 /**
- * The cell\'s internal messages: `init`, `call`, `stop` and a nact `query`, each in an envelope
+ * The cell's internal messages: `init`, `call`, `stop` and a nact `query`, each in an envelope
  * with what it needs to answer. User messages travel bare, so a cast costs no extra allocation.
  *
  * @example
@@ -19,7 +19,7 @@ export interface PendingCall {
 /** What an envelope carries. */
 export type EnvelopeKind = 'init' | 'call' | 'stop' | 'nact_query';
 
-/** An internal message in an actor\'s mailbox. */
+/** An internal message in an actor's mailbox. */
 export class Envelope {
   constructor(
     readonly kind: EnvelopeKind,

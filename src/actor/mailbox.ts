@@ -1,5 +1,5 @@
 /**
- * An actor\'s mailbox, the base of every actor cell: a slot for the oldest message, then an array
+ * An actor's mailbox, the base of every actor cell: a slot for the oldest message, then an array
  * with a head index for the later ones. Most cells hold one message at a time (a tick, a call),
  * so the common case never touches the array: no allocation, no truncation, no `shift()`.
  *

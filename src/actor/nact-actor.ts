@@ -10,16 +10,17 @@ import { createRequire } from 'node:module';
 import { dispatch, type Ref, spawn } from 'nact';
 import type { ActorSystem } from './actor-system.ts';
 
-/** The parts of nact\'s concrete actor (nact\'s lib/actor.js) the cell replaces or calls. */
+/** The parts of nact's concrete actor (nact's lib/actor.js) the cell replaces or calls. */
 export interface NactActor {
   dispatch(message: unknown, sender?: unknown): void;
   stop(): void;
 }
 
-/** nact\'s own `Actor.prototype.stop`, kept before the cell overrides it per instance. */
-export type NactStop = (this: NactActor) => void;
+/** nact's own `Actor.prototype.stop`, read once from the first actor, before the cell overrides it per instance. */
+type NactStop = (this: NactActor) => void;
+let nactStop: NactStop | undefined;
 
-/** nact\'s registry of systems: how we reach the concrete actor behind a reference. */
+/** nact's registry of systems: how we reach the concrete actor behind a reference. */
 const nactSystems = createRequire(import.meta.url)('nact/lib/system-map.js') as {
   find(systemName: string, ref: Ref<unknown>): NactActor | undefined;
 };
@@ -33,24 +34,29 @@ export function nactName(id: string): string {
 
 /**
  * Spawns a nact actor named `name` and makes its `dispatch` call `onMessage` and its `stop` call
- * `onStop`; returns its reference, the concrete actor and nact\'s own stop to call at the end.
+ * `onStop`; returns its reference and the concrete actor (stop it with {@link stopNactActor}).
  */
 export function spawnNactActor(
   system: ActorSystem,
   name: string,
   onMessage: (message: unknown, sender: unknown) => void,
   onStop: () => void,
-): { ref: Ref<unknown>; actor: NactActor | undefined; stop: NactStop | undefined } {
+): { ref: Ref<unknown>; actor: NactActor | undefined } {
   const ref = spawn(system.nact, ignore, name);
   const actor = nactSystems.find(system.nactName, ref);
-  if (!actor) return { ref, actor: undefined, stop: undefined };
-  const stop = Object.getPrototypeOf(actor).stop as NactStop;
+  if (!actor) return { ref, actor: undefined };
+  nactStop ??= Object.getPrototypeOf(actor).stop as NactStop;
   actor.dispatch = onMessage;
   actor.stop = onStop;
-  return { ref, actor, stop };
+  return { ref, actor };
 }
 
-/** True for the temporary reference nact\'s `query` sends with its message (the reply goes there). */
+/** Stops `actor` the way nact does (its own `stop`, not the cell's override). */
+export function stopNactActor(actor: NactActor): void {
+  nactStop?.call(actor);
+}
+
+/** True for the temporary reference nact's `query` sends with its message (the reply goes there). */
 export function isQuerySender(sender: unknown): sender is Ref<unknown> {
   return typeof sender === 'object' && sender !== null && (sender as { type?: unknown }).type === 'temp';
 }

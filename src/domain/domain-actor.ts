@@ -101,9 +101,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
     state.timeout = undefined;
     if (!definition.activate && definition.children.length === 0) {
       // Nothing to run: active at once, without the closures and the meta object below.
-      state.machine = stepDomainMachine(state.machine, { type: 'ACTIVATED' });
-      state.activatedAt = ctx.system.clock.wallNow();
-      publishDomainEvent(ctx.system, 'domain_activated', name, tick);
+      becomeActive(state, tick);
       return;
     }
     // Not merely "not dead": an incarnation that crashed and is running its terminate is over too.
@@ -150,10 +148,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       });
     };
     const activated = (): void => {
-      if (!alive()) return;
-      state.machine = stepDomainMachine(state.machine, { type: 'ACTIVATED' });
-      state.activatedAt = ctx.system.clock.wallNow();
-      publishDomainEvent(ctx.system, 'domain_activated', name, tick);
+      if (alive()) becomeActive(state, tick);
     };
     const run = async (): Promise<void> => {
       if (definition.children.length > 0) await superviseChildren().started;
@@ -175,6 +170,12 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       return within(state, result, activateTimeoutMs, () => activateTimeout(tick)).then(activated, failed);
     }
     return within(state, run(), activateTimeoutMs, () => activateTimeout(tick)).then(activated, failed);
+  }
+
+  function becomeActive(state: DomainState, tick: number): void {
+    state.machine = stepDomainMachine(state.machine, { type: 'ACTIVATED' });
+    state.activatedAt = state.system.clock.wallNow();
+    publishDomainEvent(state.system, 'domain_activated', name, tick);
   }
 
   function activateTimeout(tick: number): ThunderlineError {

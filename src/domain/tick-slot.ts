@@ -1,5 +1,5 @@
 /**
- * A domain incarnation\'s tick slot (its one pending tick, see docs/architecture.md,
+ * A domain incarnation's tick slot (its one pending tick, see docs/architecture.md,
  * "Backpressure") and the `activateTimeout` bound on `activate`.
  *
  * @example
