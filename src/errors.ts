@@ -34,7 +34,12 @@ export type ErrorCode =
   | 'ERR_DB_SCHEMA_NEWER'
   | 'ERR_DB_FAILURE'
   | 'ERR_USAGE'
-  | 'ERR_SERVER';
+  | 'ERR_SERVER'
+  | 'ERR_ALREADY_REGISTERED'
+  | 'ERR_NOPROC'
+  | 'ERR_MAX_CHILDREN'
+  | 'ERR_TASK_TIMEOUT'
+  | 'ERR_TASK_FAILED';
 
 /** An error with a stable {@link ErrorCode}; `cause` carries the underlying error, if any. */
 export class ThunderlineError extends Error {

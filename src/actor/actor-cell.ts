@@ -22,7 +22,7 @@ import type { Behaviour, ExitSignal, Message } from './behaviour.ts';
 import { CellContext } from './cell-context.ts';
 import { actorStopped, callTimedOut, invalidTimeout } from './cell-errors.ts';
 import { Envelope, noReply, type PendingCall } from './envelope.ts';
-import { ExitListeners } from './exit-listeners.ts';
+import { ExitLinks } from './exit-links.ts';
 import { EMPTY } from './mailbox.ts';
 import { isQuerySender, type NactActor, nactName, replyOnce, spawnNactActor, stopNactActor } from './nact-actor.ts';
 import type { Runnable } from './run-queue.ts';
@@ -34,7 +34,7 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 type Status = 'starting' | 'running' | 'stopping' | 'dead';
 
 /** @internal the actor behind an {@link ActorRef}: one incarnation */
-export class ActorCell<S, M extends Message, A> extends ExitListeners implements ActorRef<M>, Runnable {
+export class ActorCell<S, M extends Message, A> extends ExitLinks implements ActorRef<M>, Runnable {
   readonly id: string;
   readonly name: string;
   private status: Status = 'starting';
@@ -168,6 +168,16 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
       return false;
     }
     return true;
+  }
+
+  /** @internal a `DOWN` or `EXIT` message; dropped once this incarnation is exiting */
+  protected deliverSignal(message: Message): void {
+    if (!this.exiting) this.push(message);
+  }
+
+  /** @internal */
+  protected removeQueued(matches: (message: unknown) => boolean): boolean {
+    return this.removeMessage(matches);
   }
 
   /** Appends to the mailbox and makes the cell runnable. */
@@ -368,6 +378,7 @@ export class ActorCell<S, M extends Message, A> extends ExitListeners implements
         call.reject(this.stoppedError(call.messageType, reason));
       }
     }
+    this.propagateExit(reason);
     this.notifyExit(signal, (error) => {
       // An exit listener must not take the exiting actor's caller (or the run queue) down.
       const report = { type: 'subscriber_failed', topic: `exit:${this.id}`, reason: formatReason(error), time: this.system.isoNow() };

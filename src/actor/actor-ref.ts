@@ -9,9 +9,13 @@
  * const n = await ref.call<number>({ type: 'get' }, 1000);
  * await ref.stop();
  */
+
+import { ThunderlineError } from '../errors.ts';
 import { ActorCell } from './actor-cell.ts';
 import type { ActorSystem } from './actor-system.ts';
 import type { Behaviour, ExitSignal, Message } from './behaviour.ts';
+import { cellOf, link, unlink } from './exit-links.ts';
+import { isViaName, type ViaName, viaDisplayName } from './naming.ts';
 
 export { ActorCell, DEFAULT_CALL_TIMEOUT_MS } from './actor-cell.ts';
 
@@ -42,8 +46,22 @@ export interface ActorRef<M extends Message> {
 
 /** Options of {@link spawnActor}. */
 export interface SpawnOptions {
-  /** Display name; default the behaviour's `name`, else `'actor'`. */
-  name?: string;
+  /**
+   * Display name; default the behaviour's `name`, else `'actor'`. A {@link ViaName}
+   * (`via(registry, key)`) registers the actor under `key` before its `init` runs, and the
+   * display name is the key when it is a string.
+   */
+  name?: string | ViaName;
+  /**
+   * Trap exits (Erlang's `process_flag(trap_exit, true)`): an exit signal from a linked actor
+   * arrives as an `{ type: 'EXIT', from, reason }` message instead of exiting this actor.
+   */
+  trapExits?: boolean;
+  /**
+   * Links the new actor to this one before its `init` runs (Erlang's `spawn_link`, GenServer's
+   * `start_link` from inside an actor). Rejects with `ERR_NOPROC` if that actor is dead.
+   */
+  link?: ActorRef<never>;
 }
 
 /**
@@ -56,6 +74,22 @@ export function spawnActor<S, M extends Message, A = void>(
   args: A,
   options: SpawnOptions = {},
 ): Promise<ActorRef<M>> {
-  const cell = new ActorCell<S, M, A>(system, behaviour, options.name ?? behaviour.name ?? 'actor');
+  const { name, link: linkTo } = options;
+  const fallback = behaviour.name ?? 'actor';
+  const via = isViaName(name);
+  const cell = new ActorCell<S, M, A>(system, behaviour, via ? viaDisplayName(name, fallback) : (name ?? fallback));
+  if (options.trapExits) cell.trapExits = true;
+  try {
+    if (linkTo !== undefined) {
+      const peer = cellOf(linkTo, 'spawnActor: options.link');
+      if (!peer.alive) throw new ThunderlineError('ERR_NOPROC', `spawnActor: options.link names ${linkTo.id}, which is not alive`);
+      link(cell, linkTo);
+    }
+    // Like GenServer's `name:`, the name is taken before `init` runs: a taken name starts nothing.
+    if (via) name.via.registerName(name.key, cell, name.value);
+  } catch (error) {
+    if (linkTo !== undefined) unlink(cell, linkTo);
+    return Promise.reject(error);
+  }
   return cell.start(args);
 }

@@ -11,3 +11,14 @@
 export { type ActorRef, DEFAULT_CALL_TIMEOUT_MS, type SpawnOptions, spawnActor } from './actor-ref.ts';
 export { ActorSystem, type ActorSystemOptions, createActorSystem } from './actor-system.ts';
 export { type ActorContext, type Behaviour, type ExitSignal, isCleanExit, type Message } from './behaviour.ts';
+export {
+  cellOf,
+  type DownMessage,
+  demonitor,
+  type ExitMessage,
+  link,
+  MonitorRef,
+  monitor,
+  unlink,
+} from './exit-links.ts';
+export { isViaName, type NameRegistrar, type ViaName } from './naming.ts';

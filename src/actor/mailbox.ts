@@ -31,14 +31,7 @@ export class Mailbox {
       return first;
     }
     if (this.head >= this.rest.length) return EMPTY;
-    const message = this.rest[this.head];
-    this.rest[this.head] = undefined;
-    this.head += 1;
-    if (this.head === this.rest.length) {
-      this.rest.length = 0;
-      this.head = 0;
-    }
-    return message;
+    return this.takeFromRest();
   }
 
   /** True while a message waits. */
@@ -49,6 +42,32 @@ export class Mailbox {
   /** Messages waiting. */
   protected queuedMessages(): number {
     return (this.first === EMPTY ? 0 : 1) + this.rest.length - this.head;
+  }
+
+  /** Removes the oldest waiting message that `matches` (a flushed `DOWN`); true if one was found. */
+  protected removeMessage(matches: (message: unknown) => boolean): boolean {
+    if (this.first !== EMPTY && matches(this.first)) {
+      // The slot must hold the oldest message: the array's head moves up into it.
+      this.first = this.head < this.rest.length ? this.takeFromRest() : EMPTY;
+      return true;
+    }
+    for (let index = this.head; index < this.rest.length; index += 1) {
+      if (!matches(this.rest[index])) continue;
+      this.rest.splice(index, 1);
+      return true;
+    }
+    return false;
+  }
+
+  private takeFromRest(): unknown {
+    const message = this.rest[this.head];
+    this.rest[this.head] = undefined;
+    this.head += 1;
+    if (this.head === this.rest.length) {
+      this.rest.length = 0;
+      this.head = 0;
+    }
+    return message;
   }
 
   /** Drops every waiting message. */

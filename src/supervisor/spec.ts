@@ -30,6 +30,11 @@ export interface StartContext {
   readonly supervisor: string;
   /** The child's id. */
   readonly id: string;
+  /**
+   * Arguments the supervisor adds to every start (a `DynamicSupervisor`'s `extraArguments`,
+   * Elixir's `extra_arguments`); empty for a plain supervisor.
+   */
+  readonly args: readonly unknown[];
 }
 
 /** A child specification (Elixir's child spec map). */

@@ -12,6 +12,7 @@ import type { ActorRef } from '../actor/actor-ref.ts';
 import { ActorCell } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
+import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
 import { type ErrorCode, ThunderlineError } from '../errors.ts';
 import { type ChildSpec, type Strategy, type SupervisorOptions, validateChildSpec, validateSupervisorOptions } from './spec.ts';
 import { type ChildInfo, type RestartBudget, type SupervisorControlMsg, SupervisorEngine } from './supervisor.ts';
@@ -155,6 +156,10 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
     private readonly engine: SupervisorEngine,
   ) {}
 
+  /** @internal the actor cell, for monitors and links */
+  get [CELL](): ExitLinks {
+    return cellOf(this.actor);
+  }
   get id(): string {
     return this.actor.id;
   }
@@ -260,6 +265,7 @@ export function createSupervisor(system: ActorSystem, options: SupervisorOptions
   const cell = new ActorCell<SupervisorEngine, SupervisorMsg, SupervisorEngine>(system, supervisorBehaviour, normalized.name);
   const engine = new SupervisorEngine(normalized, system, cell);
   const ref = new SupervisorRef(cell, engine);
+  cell.facade = ref;
   return { ref, started: cell.start(engine).then(() => ref) };
 }
 

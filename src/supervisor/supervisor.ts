@@ -22,6 +22,8 @@ import { shutdownChild } from './shutdown.ts';
 import type { AnyActorRef, ChildType, NormalizedChildSpec, NormalizedSupervisorOptions, RestartType } from './spec.ts';
 import { affectedChildren } from './strategies.ts';
 
+const NO_ARGS: readonly unknown[] = Object.freeze([]);
+
 /** A child's state as the supervisor sees it. */
 export type ChildStatus = 'running' | 'restarting' | 'terminated';
 
@@ -170,7 +172,7 @@ export class SupervisorEngine {
   async startRecord(record: ChildRecord, isRestart: boolean): Promise<AnyActorRef> {
     const { spec } = record;
     if (this.gone) throw new SupervisorGone(this.name);
-    const ref = await spec.start({ system: this.system, supervisor: this.name, id: spec.id });
+    const ref = await spec.start({ system: this.system, supervisor: this.name, id: spec.id, args: NO_ARGS });
     if (this.gone) {
       ref.kill('killed');
       throw new SupervisorGone(this.name);
