@@ -18,6 +18,7 @@ export * from './domain/index.ts';
 export { type ErrorCode, formatReason, hasCode, ThunderlineError } from './errors.ts';
 export * from './events.ts';
 export { ALL_TOPICS, type Listener, PubSub } from './pubsub/index.ts';
+export * from './registry/index.ts';
 export { RUNTIME_DEFAULTS, type RuntimeOptions, type ServerOptions, validateRuntimeOptions } from './runtime/options.ts';
 export type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from './runtime/registry-view.ts';
 export { Runtime, type RuntimeExit } from './runtime/runtime.ts';

@@ -1,0 +1,5 @@
+/**
+ * Name registries (Elixir's `Registry`).
+ * @module
+ */
+export {};
