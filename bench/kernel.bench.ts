@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { dispatch, query, type Ref, spawn, start, stop } from 'nact';
 import { type ActorRef, type ActorSystem, type Behaviour, createActorSystem, spawnActor } from '../src/actor/index.ts';
 import { type ChildSpec, startSupervisor } from '../src/supervisor/index.ts';
+import { elapsedUs, fmt, int, median, nowNs, percentiles, repeat, verdict } from './stats.ts';
 
 /** Options of {@link run}. */
 export interface KernelBenchOptions {
@@ -30,29 +31,6 @@ export interface KernelBenchOptions {
   /** Children of the large supervisor. Default 10,000. */
   manyChildren?: number;
 }
-
-// --- statistics -----------------------------------------------------------------------------
-
-function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[index] as number;
-}
-
-function median(values: readonly number[]): number {
-  return quantile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
-}
-
-function percentiles(samples: number[]): { p50: number; p99: number } {
-  samples.sort((a, b) => a - b);
-  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) };
-}
-
-const nowNs = (): bigint => process.hrtime.bigint();
-const elapsedUs = (since: bigint): number => Number(nowNs() - since) / 1000;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -364,18 +342,6 @@ async function bytesPerIdleActorRaw(count: number, handleOne: boolean): Promise<
 }
 
 // --- the run ------------------------------------------------------------------------------------
-
-async function repeat<T>(repetitions: number, fn: () => Promise<T>): Promise<T[]> {
-  await fn(); // warm-up, not reported
-  const results: T[] = [];
-  for (let index = 0; index < repetitions; index += 1) results.push(await fn());
-  return results;
-}
-
-const fmt = (value: number, digits = 1): string =>
-  value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const int = (value: number): string => Math.round(value).toLocaleString('en-US');
-const verdict = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
 /** Runs every measurement and returns the markdown table. */
 export async function run(options: KernelBenchOptions = {}): Promise<string> {

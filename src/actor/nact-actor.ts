@@ -14,11 +14,10 @@ import type { ActorSystem } from './actor-system.ts';
 export interface NactActor {
   dispatch(message: unknown, sender?: unknown): void;
   stop(): void;
+  /** The nact system root, for our actors (all spawned at the top level); removed at stop. */
+  parent?: { childStopped(child: NactActor): void };
+  stopped: boolean;
 }
-
-/** nact's own `Actor.prototype.stop`, read once from the first actor, before the cell overrides it per instance. */
-type NactStop = (this: NactActor) => void;
-let nactStop: NactStop | undefined;
 
 /** nact's registry of systems: how we reach the concrete actor behind a reference. */
 const nactSystems = createRequire(import.meta.url)('nact/lib/system-map.js') as {
@@ -45,15 +44,23 @@ export function spawnNactActor(
   const ref = spawn(system.nact, ignore, name);
   const actor = nactSystems.find(system.nactName, ref);
   if (!actor) return { ref, actor: undefined };
-  nactStop ??= Object.getPrototypeOf(actor).stop as NactStop;
   actor.dispatch = onMessage;
   actor.stop = onStop;
   return { ref, actor };
 }
 
-/** Stops `actor` the way nact does (its own `stop`, not the cell's override). */
+/**
+ * Stops `actor` in nact: takes it out of the nact system (later `dispatch`/`query` to its reference
+ * find nothing) and marks it stopped. This is what nact's own `Actor.stop` does for an actor like
+ * ours (no children, no `shutdownAfter` timer, no nact mailbox: the cell replaced `dispatch`),
+ * without the context object and the `setImmediate` it allocates for an `afterStop` we never set;
+ * those were half of what a kill cost (docs/benchmarks.md, "The OTP toolkit").
+ */
 export function stopNactActor(actor: NactActor): void {
-  nactStop?.call(actor);
+  if (actor.stopped) return;
+  actor.parent?.childStopped(actor);
+  actor.parent = undefined;
+  actor.stopped = true;
 }
 
 /** True for the temporary reference nact's `query` sends with its message (the reply goes there). */
