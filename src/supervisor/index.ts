@@ -12,12 +12,17 @@ export { RestartBackoff, RestartIntensity } from './intensity.ts';
 export { shutdownChild } from './shutdown.ts';
 export {
   type AnyActorRef,
+  type AutoShutdown,
   type BackoffOptions,
   type ChildSpec,
+  type ChildStart,
   type ChildType,
   DEFAULT_MAX_RESTARTS,
   DEFAULT_MAX_SECONDS,
   DEFAULT_WORKER_SHUTDOWN_MS,
+  DuplicateChildError,
+  IGNORE,
+  type NormalizedChildSpec,
   type RestartType,
   type ShutdownValue,
   type StartContext,

@@ -8,6 +8,7 @@
  */
 import type { ActorRef } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
+import { isViaName, type ViaName, viaDisplayName } from '../actor/naming.ts';
 import { describeValue, ThunderlineError } from '../errors.ts';
 
 /** When a child is restarted: always, only after an abnormal exit, or never. */
@@ -21,6 +22,28 @@ export type Strategy = 'one_for_one' | 'one_for_all' | 'rest_for_one';
 
 /** Any actor reference, whatever its message type. */
 export type AnyActorRef = ActorRef<never>;
+
+/**
+ * What a child's `start` resolves with when the child has nothing to run (OTP's `ignore`): the
+ * supervisor keeps the spec with no actor (status `'terminated'`, ref `undefined`), except for a
+ * temporary child, whose spec goes; `startChild` / `restartChild` resolve with `undefined`.
+ *
+ * @example
+ * const spec: ChildSpec = {
+ *   id: 'mailer',
+ *   start: async ({ system }) => (config.smtp ? spawnActor(system, mailer, config.smtp) : IGNORE),
+ * };
+ */
+export const IGNORE: unique symbol = Symbol('thunderline.ignore');
+
+/** A child's start function: resolves with the started actor, or {@link IGNORE}. */
+export type ChildStart = (context: StartContext) => Promise<AnyActorRef | typeof IGNORE>;
+
+/**
+ * When a supervisor shuts itself down because significant children exited (OTP's `auto_shutdown`):
+ * `'never'`, when `'any_significant'` child exits, or when `'all_significant'` children have.
+ */
+export type AutoShutdown = 'never' | 'any_significant' | 'all_significant';
 
 /** What a child's `start` function receives. */
 export interface StartContext {
@@ -41,10 +64,20 @@ export interface StartContext {
 export interface ChildSpec {
   /** Unique among the supervisor's children. */
   id: string;
-  /** Starts the child and resolves once it is fully started; rejecting fails the start. */
-  start: (context: StartContext) => Promise<AnyActorRef>;
+  /**
+   * Starts the child and resolves once it is fully started; rejecting fails the start. Resolving
+   * with {@link IGNORE} starts nothing and keeps the spec (OTP's `ignore`).
+   */
+  start: ChildStart;
   /** Default `'permanent'`. */
   restart?: RestartType;
+  /**
+   * Default false. A significant child's own exit that is not followed by a restart (any exit of a
+   * temporary child, a clean exit of a transient one) may shut the supervisor down, per its
+   * {@link SupervisorOptions.autoShutdown}. Only a transient or temporary child can be significant,
+   * and only under a supervisor whose `autoShutdown` is not `'never'`.
+   */
+  significant?: boolean;
   /** Default 5000 for workers, `'infinity'` for supervisors. */
   shutdown?: ShutdownValue;
   /** Default `'worker'`. */
@@ -54,8 +87,9 @@ export interface ChildSpec {
 /** A child spec with every default filled in. */
 export interface NormalizedChildSpec {
   readonly id: string;
-  readonly start: (context: StartContext) => Promise<AnyActorRef>;
+  readonly start: ChildStart;
   readonly restart: RestartType;
+  readonly significant: boolean;
   readonly shutdown: ShutdownValue;
   readonly type: ChildType;
 }
@@ -72,8 +106,12 @@ export interface BackoffOptions {
 
 /** Options of a supervisor. */
 export interface SupervisorOptions {
-  /** Name used in events and errors; default `'supervisor'`. */
-  name?: string;
+  /**
+   * Name used in events and errors; default `'supervisor'`. A {@link ViaName}
+   * (`via(registry, key)`) registers the supervisor under `key` before its children start; the
+   * entry goes when it exits, and the display name is the key when it is a string.
+   */
+  name?: string | ViaName;
   /** Default `'one_for_one'`. */
   strategy?: Strategy;
   /** Restarts allowed within `maxSeconds`; one more escalates. Default {@link DEFAULT_MAX_RESTARTS}. */
@@ -94,6 +132,12 @@ export interface SupervisorOptions {
    * so a `transient` parent slot lets the subtree end quietly.
    */
   escalation?: Escalation;
+  /**
+   * Shut the supervisor down (reason `'shutdown'`, children stopped in reverse order) when a
+   * significant child exits and is not restarted: `'never'` (default), `'any_significant'` at the
+   * first such exit, `'all_significant'` once no significant child is left running (OTP).
+   */
+  autoShutdown?: AutoShutdown;
   /** Started in list order, stopped in reverse. */
   children?: ChildSpec[];
 }
@@ -115,6 +159,7 @@ const TYPES: readonly ChildType[] = ['worker', 'supervisor'];
 const STRATEGIES: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const GROUP_RESTARTS: readonly GroupRestart[] = ['running', 'all'];
 const ESCALATIONS: readonly Escalation[] = ['error', 'shutdown'];
+const AUTO_SHUTDOWNS: readonly AutoShutdown[] = ['never', 'any_significant', 'all_significant'];
 
 function specError(path: string, rule: string, got: unknown): ThunderlineError {
   return new ThunderlineError('ERR_INVALID_CHILD_SPEC', `${path} ${rule}, got ${describeValue(got)}`);
@@ -129,14 +174,20 @@ function quoteAll(values: readonly string[]): string {
   return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
 }
 
-/** Validates one child spec found at `path` (e.g. `children[2]`) and fills in its defaults. */
-export function validateChildSpec(raw: unknown, path = 'child spec'): NormalizedChildSpec {
+/**
+ * Validates one child spec found at `path` (e.g. `children[2]`) and fills in its defaults. With
+ * `autoShutdown` (the supervisor's), a significant child is also checked against it (erlang
+ * `check_childspecs/2`); without, only against its own restart type.
+ */
+export function validateChildSpec(raw: unknown, path = 'child spec', autoShutdown?: AutoShutdown): NormalizedChildSpec {
   if (typeof raw !== 'object' || raw === null) throw specError(path, 'must be an object with id and start', raw);
   const spec = raw as Record<string, unknown>;
-  const { id, start, restart = 'permanent', type = 'worker' } = spec;
+  const { id, start, restart = 'permanent', type = 'worker', significant = false } = spec;
   if (typeof id !== 'string' || id.length === 0) throw specError(`${path}.id`, 'must be a non-empty string', id);
   if (typeof start !== 'function') throw specError(`${path}.start`, 'must be a function returning a promise of an actor ref', start);
   if (!RESTARTS.includes(restart as RestartType)) throw specError(`${path}.restart`, `must be ${quoteAll(RESTARTS)}`, restart);
+  if (typeof significant !== 'boolean') throw specError(`${path}.significant`, 'must be true or false', significant);
+  if (significant) checkSignificant(path, restart as RestartType, spec.restart === undefined, autoShutdown);
   if (!TYPES.includes(type as ChildType)) throw specError(`${path}.type`, `must be ${quoteAll(TYPES)}`, type);
   const shutdown = spec.shutdown ?? (type === 'supervisor' ? 'infinity' : DEFAULT_WORKER_SHUTDOWN_MS);
   const shutdownOk =
@@ -146,18 +197,38 @@ export function validateChildSpec(raw: unknown, path = 'child spec'): Normalized
     id,
     start: start as NormalizedChildSpec['start'],
     restart: restart as RestartType,
+    significant,
     shutdown: shutdown as ShutdownValue,
     type: type as ChildType,
   };
 }
 
-/** Validates a whole list of child specs, naming fields by path, and rejects duplicate ids. */
-export function validateChildSpecs(raw: unknown, path = 'children'): NormalizedChildSpec[] {
+/** OTP's `{bad_combination, ...}`: checked in OTP's order, the supervisor's flag first. */
+function checkSignificant(path: string, restart: RestartType, defaulted: boolean, autoShutdown: AutoShutdown | undefined): void {
+  if (autoShutdown === 'never') {
+    throw new ThunderlineError(
+      'ERR_INVALID_CHILD_SPEC',
+      `${path}.significant is true but the supervisor's autoShutdown is "never": a significant child needs autoShutdown "any_significant" or "all_significant"`,
+    );
+  }
+  if (restart === 'permanent') {
+    throw new ThunderlineError(
+      'ERR_INVALID_CHILD_SPEC',
+      `${path}.significant is true but ${path}.restart is "permanent"${defaulted ? ' (the default)' : ''}: only a transient or temporary child can be significant`,
+    );
+  }
+}
+
+/**
+ * Validates a whole list of child specs, naming fields by path, and rejects duplicate ids. With
+ * `autoShutdown`, significant children are checked against it (see {@link validateChildSpec}).
+ */
+export function validateChildSpecs(raw: unknown, path = 'children', autoShutdown?: AutoShutdown): NormalizedChildSpec[] {
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) throw specError(path, 'must be an array of child specs', raw);
   const seen = new Map<string, number>();
   return raw.map((item, index) => {
-    const spec = validateChildSpec(item, `${path}[${index}]`);
+    const spec = validateChildSpec(item, `${path}[${index}]`, autoShutdown);
     const first = seen.get(spec.id);
     if (first !== undefined) {
       throw new ThunderlineError(
@@ -172,20 +243,26 @@ export function validateChildSpecs(raw: unknown, path = 'children'): NormalizedC
 
 /** Supervisor options with every default filled in. */
 export interface NormalizedSupervisorOptions {
+  /** The display name (a via name's key when it is a string). */
   readonly name: string;
+  /** The registry name to register the supervisor under, if any. */
+  readonly via: ViaName | undefined;
   readonly strategy: Strategy;
   readonly maxRestarts: number;
   readonly maxSeconds: number;
   readonly backoff: Required<BackoffOptions> | undefined;
   readonly groupRestart: GroupRestart;
   readonly escalation: Escalation;
+  readonly autoShutdown: AutoShutdown;
   readonly children: NormalizedChildSpec[];
 }
 
 /** Validates supervisor options (and all their children) and fills in the defaults. */
 export function validateSupervisorOptions(raw: SupervisorOptions): NormalizedSupervisorOptions {
   if (typeof raw !== 'object' || raw === null) throw optionError('supervisor options', 'must be an object', raw);
-  const { name = 'supervisor', strategy = 'one_for_one', maxRestarts = DEFAULT_MAX_RESTARTS, maxSeconds = DEFAULT_MAX_SECONDS } = raw;
+  const { strategy = 'one_for_one', maxRestarts = DEFAULT_MAX_RESTARTS, maxSeconds = DEFAULT_MAX_SECONDS } = raw;
+  const via = isViaName(raw.name) ? raw.name : undefined;
+  const name = via ? viaDisplayName(via, 'supervisor') : (raw.name ?? 'supervisor');
   if (typeof name !== 'string' || name.length === 0) throw optionError('name', 'must be a non-empty string', name);
   const at = `supervisor "${name}":`;
   if (!STRATEGIES.includes(strategy)) throw optionError(`${at} strategy`, `must be ${quoteAll(STRATEGIES)}`, strategy);
@@ -206,5 +283,29 @@ export function validateSupervisorOptions(raw: SupervisorOptions): NormalizedSup
   const { groupRestart = 'running', escalation = 'error' } = raw;
   if (!GROUP_RESTARTS.includes(groupRestart)) throw optionError(`${at} groupRestart`, `must be ${quoteAll(GROUP_RESTARTS)}`, groupRestart);
   if (!ESCALATIONS.includes(escalation)) throw optionError(`${at} escalation`, `must be ${quoteAll(ESCALATIONS)}`, escalation);
-  return { name, strategy, maxRestarts, maxSeconds, backoff, groupRestart, escalation, children: validateChildSpecs(raw.children) };
+  const { autoShutdown = 'never' } = raw;
+  if (!AUTO_SHUTDOWNS.includes(autoShutdown)) throw optionError(`${at} autoShutdown`, `must be ${quoteAll(AUTO_SHUTDOWNS)}`, autoShutdown);
+  const children = validateChildSpecs(raw.children, 'children', autoShutdown);
+  return { name, via, strategy, maxRestarts, maxSeconds, backoff, groupRestart, escalation, autoShutdown, children };
+}
+
+/**
+ * `ERR_DUPLICATE_CHILD_ID` from `startChild`: `ref` is the running child's when the id is already
+ * started (OTP's `{error, {already_started, Pid}}`), `undefined` when the id is only present
+ * (terminated or restarting, OTP's `already_present`). Not enumerable, so logging the error does
+ * not dump the actor.
+ *
+ * @example
+ * const ref = await sup.startChild(spec).catch((error) => {
+ *   if (error instanceof DuplicateChildError && error.ref) return error.ref; // reuse the running one
+ *   throw error;
+ * });
+ */
+export class DuplicateChildError extends ThunderlineError {
+  declare readonly ref: AnyActorRef | undefined;
+
+  constructor(message: string, ref: AnyActorRef | undefined) {
+    super('ERR_DUPLICATE_CHILD_ID', message);
+    Object.defineProperty(this, 'ref', { value: ref, enumerable: false });
+  }
 }

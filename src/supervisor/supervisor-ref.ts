@@ -5,7 +5,8 @@
  * @example
  * const app = await startSupervisor(system, { name: 'app', strategy: 'rest_for_one', children: [db, cache] });
  * await app.startChild({ id: 'worker', start: startWorker });
- * await app.whichChildren();
+ * app.whichChildren();
+ * (await app.getChildSpec('worker')).shutdown; // 5000
  * await app.stop();
  */
 import type { ActorRef } from '../actor/actor-ref.ts';
@@ -14,8 +15,17 @@ import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
 import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
 import { type ErrorCode, ThunderlineError } from '../errors.ts';
-import { type ChildSpec, type Strategy, type SupervisorOptions, validateChildSpec, validateSupervisorOptions } from './spec.ts';
-import { type ChildInfo, type RestartBudget, type SupervisorControlMsg, SupervisorEngine } from './supervisor.ts';
+import {
+  type AnyActorRef,
+  type ChildSpec,
+  DuplicateChildError,
+  type NormalizedChildSpec,
+  type Strategy,
+  type SupervisorOptions,
+  validateChildSpec,
+  validateSupervisorOptions,
+} from './spec.ts';
+import { type ChildInfo, type ChildRecord, type RestartBudget, type SupervisorControlMsg, SupervisorEngine } from './supervisor.ts';
 
 /** Every message a supervisor handles. */
 export type SupervisorMsg =
@@ -33,7 +43,11 @@ export interface ChildCounts {
   workers: number;
 }
 
-/** A supervisor and its subtree, for dashboards. */
+/**
+ * A supervisor and its subtree, for dashboards. A child whose ref has a `tree()` method (a
+ * `SupervisorRef`, or any other supervisor-like ref, such as a dynamic supervisor's) shows its
+ * subtree; that method must return this shape.
+ */
 export interface SupervisorTree {
   name: string;
   strategy: Strategy;
@@ -41,10 +55,17 @@ export interface SupervisorTree {
   children: Array<Omit<ChildInfo, 'ref'> & { actor: string | undefined; tree?: SupervisorTree }>;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; code: ErrorCode; message: string; cause?: unknown };
+type Outcome =
+  | { ok: true; value: unknown }
+  | { ok: false; code: ErrorCode; message: string; cause?: unknown; ref?: AnyActorRef | undefined };
 
 function fail(code: ErrorCode, message: string, cause?: unknown): Outcome {
   return cause === undefined ? { ok: false, code, message } : { ok: false, code, message, cause };
+}
+
+/** A ref that can show its own subtree (duck-typed: `SupervisorRef`, a dynamic supervisor's ref). */
+function hasTree(ref: AnyActorRef | undefined): ref is AnyActorRef & { tree(): SupervisorTree } {
+  return typeof (ref as { tree?: unknown } | undefined)?.tree === 'function';
 }
 
 /** Every supervisor's behaviour: all per-supervisor state lives in its engine (the init argument). */
@@ -116,19 +137,26 @@ function busyOutcome(engine: SupervisorEngine, id: string, status: 'running' | '
 async function startChild(engine: SupervisorEngine, raw: ChildSpec): Promise<Outcome> {
   let spec: ReturnType<typeof validateChildSpec>;
   try {
-    spec = validateChildSpec(raw, `supervisor "${engine.name}": child spec`);
+    spec = validateChildSpec(raw, `supervisor "${engine.name}": child spec`, engine.options.autoShutdown);
   } catch (error) {
     const known = error as ThunderlineError;
     return fail(known.code, known.message);
   }
   const existing = engine.byId.get(spec.id);
   if (existing) {
-    const state = existing.status === 'running' ? 'already started' : 'already present';
-    return fail('ERR_DUPLICATE_CHILD_ID', `supervisor "${engine.name}": child "${spec.id}" is ${state}`);
+    // OTP's {already_started, Pid} carries the running child; already_present carries nothing.
+    const running = existing.status === 'running' ? existing.ref : undefined;
+    const state = running ? 'already started' : 'already present';
+    return {
+      ok: false,
+      code: 'ERR_DUPLICATE_CHILD_ID',
+      message: `supervisor "${engine.name}": child "${spec.id}" is ${state}`,
+      ref: running,
+    };
   }
   const record = engine.add(spec);
   try {
-    return { ok: true, value: await engine.startRecord(record, false) };
+    return { ok: true, value: await engine.startAdded(record) };
   } catch (error) {
     engine.remove(record);
     const startError = engine.startError(spec.id, error);
@@ -191,22 +219,38 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
   private async request(message: SupervisorMsg): Promise<unknown> {
     // Like supervisor:start_child/2, these wait as long as the child takes to start.
     const outcome = await this.actor.call<Outcome>(message, Number.POSITIVE_INFINITY);
-    if (!outcome.ok)
-      throw new ThunderlineError(outcome.code, outcome.message, outcome.cause === undefined ? undefined : { cause: outcome.cause });
-    return outcome.value;
+    if (outcome.ok) return outcome.value;
+    if (outcome.code === 'ERR_DUPLICATE_CHILD_ID') throw new DuplicateChildError(outcome.message, outcome.ref);
+    throw new ThunderlineError(outcome.code, outcome.message, outcome.cause === undefined ? undefined : { cause: outcome.cause });
   }
 
-  /** Adds and starts a child. Rejects with `ERR_DUPLICATE_CHILD_ID` (already started / present), `ERR_INVALID_CHILD_SPEC` or `ERR_CHILD_START_FAILED`. */
-  async startChild(spec: ChildSpec): Promise<ActorRef<never>> {
-    return (await this.request({ type: 'start_child', spec })) as ActorRef<never>;
+  private find(id: string): ChildRecord {
+    const record = this.engine.byId.get(id);
+    if (!record) throw new ThunderlineError('ERR_CHILD_NOT_FOUND', `supervisor "${this.engine.name}" has no child "${id}"`);
+    return record;
+  }
+
+  /**
+   * Adds and starts a child; resolves with its ref, or `undefined` when its `start` answered
+   * `IGNORE` (OTP's `{ok, undefined}`: the spec is kept, not running, unless the child is
+   * temporary). Rejects with `ERR_DUPLICATE_CHILD_ID` (a {@link DuplicateChildError}, whose `ref` is
+   * the running child when the id is already started), `ERR_INVALID_CHILD_SPEC` or
+   * `ERR_CHILD_START_FAILED`.
+   */
+  async startChild(spec: ChildSpec): Promise<AnyActorRef | undefined> {
+    return (await this.request({ type: 'start_child', spec })) as AnyActorRef | undefined;
   }
   /** Stops a child and keeps its spec (a temporary child's spec goes). Rejects with `ERR_CHILD_NOT_FOUND`. */
   async terminateChild(id: string): Promise<void> {
     await this.request({ type: 'terminate_child', id });
   }
-  /** Starts a terminated child again. Rejects with `ERR_CHILD_NOT_FOUND`, `ERR_CHILD_RUNNING`, `ERR_CHILD_RESTARTING` or `ERR_CHILD_START_FAILED`. */
-  async restartChild(id: string): Promise<ActorRef<never>> {
-    return (await this.request({ type: 'restart_child', id })) as ActorRef<never>;
+  /**
+   * Starts a terminated child again; resolves with its ref, or `undefined` when its `start`
+   * answered `IGNORE` (it stays `terminated`). Rejects with `ERR_CHILD_NOT_FOUND`,
+   * `ERR_CHILD_RUNNING`, `ERR_CHILD_RESTARTING` or `ERR_CHILD_START_FAILED`.
+   */
+  async restartChild(id: string): Promise<AnyActorRef | undefined> {
+    return (await this.request({ type: 'restart_child', id })) as AnyActorRef | undefined;
   }
   /** Removes a terminated child's spec. Rejects with `ERR_CHILD_NOT_FOUND`, `ERR_CHILD_RUNNING` or `ERR_CHILD_RESTARTING`. */
   async deleteChild(id: string): Promise<void> {
@@ -215,6 +259,27 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
   /** Every child in start order, as the supervisor sees it now. */
   whichChildren(): ChildInfo[] {
     return this.engine.children.map((record) => this.engine.info(record));
+  }
+  /**
+   * One child's row, as in {@link whichChildren} (OTP's `which_child/2`). Like every read, it is
+   * the state as of the last handled message; rejects with `ERR_CHILD_NOT_FOUND`.
+   *
+   * @example
+   * const { status, ref } = await sup.whichChild('worker');
+   */
+  async whichChild(id: string): Promise<ChildInfo> {
+    return this.engine.info(this.find(id));
+  }
+  /**
+   * The child's spec with every default filled in (OTP's `get_childspec/2`), a copy; rejects with
+   * `ERR_CHILD_NOT_FOUND`.
+   *
+   * @example
+   * const spec = await sup.getChildSpec('worker'); // { id, start, restart: 'permanent', significant: false, shutdown: 5000, type: 'worker' }
+   * await sup.startChild({ ...spec, id: 'worker-2' });
+   */
+  async getChildSpec(id: string): Promise<NormalizedChildSpec> {
+    return { ...this.find(id).spec };
   }
   /** Counts of specs, running children, supervisors and workers. */
   countChildren(): ChildCounts {
@@ -236,7 +301,7 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
       children: this.engine.children.map((record) => {
         const { ref, ...info } = this.engine.info(record);
         const row = { ...info, actor: ref?.id };
-        return ref instanceof SupervisorRef ? { ...row, tree: ref.tree() } : row;
+        return hasTree(ref) ? { ...row, tree: ref.tree() } : row;
       }),
     };
   }
@@ -258,7 +323,8 @@ export function startSupervisor(system: ActorSystem, options: SupervisorOptions)
 /**
  * Creates a supervisor and returns its ref at once, before its children have started; `started`
  * settles as {@link startSupervisor} does. Messages sent to the ref meanwhile wait behind the
- * start, in its mailbox. Throws at once for invalid options.
+ * start, in its mailbox. Throws at once for invalid options, and with the registrar's error
+ * (`ERR_ALREADY_REGISTERED`) when a via name is taken: nothing is started then.
  */
 export function createSupervisor(system: ActorSystem, options: SupervisorOptions): { ref: SupervisorRef; started: Promise<SupervisorRef> } {
   const normalized = validateSupervisorOptions(options);
@@ -266,13 +332,28 @@ export function createSupervisor(system: ActorSystem, options: SupervisorOptions
   const engine = new SupervisorEngine(normalized, system, cell);
   const ref = new SupervisorRef(cell, engine);
   cell.facade = ref;
+  // Like spawnActor's via name: taken before the supervisor's init, so before any child starts;
+  // the registrar drops the entry when the supervisor exits.
+  const { via } = normalized;
+  if (via) via.via.registerName(via.key, ref, via.value);
   return { ref, started: cell.start(engine).then(() => ref) };
 }
 
-/** A child spec that starts a nested supervisor (type `'supervisor'`, shutdown `'infinity'`). */
-export function supervisorSpec(id: string, options: Omit<SupervisorOptions, 'name'> & { restart?: ChildSpec['restart'] }): ChildSpec {
-  const { restart, ...rest } = options;
+/**
+ * A child spec that starts a nested supervisor (type `'supervisor'`, shutdown `'infinity'`).
+ * `restart` and `significant` are the nested supervisor's slot in its parent; the other options
+ * are its own.
+ *
+ * @example
+ * supervisorSpec('session', { restart: 'transient', significant: true, autoShutdown: 'any_significant', children });
+ */
+export function supervisorSpec(
+  id: string,
+  options: Omit<SupervisorOptions, 'name'> & { restart?: ChildSpec['restart']; significant?: boolean },
+): ChildSpec {
+  const { restart, significant, ...rest } = options;
   const spec: ChildSpec = { id, type: 'supervisor', start: ({ system }) => startSupervisor(system, { ...rest, name: id }) };
   if (restart) spec.restart = restart;
+  if (significant !== undefined) spec.significant = significant;
   return spec;
 }

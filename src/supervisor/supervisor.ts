@@ -17,9 +17,17 @@ import type { TimerHandle } from '../clock.ts';
 import { formatReason, ThunderlineError } from '../errors.ts';
 import { type SupervisorEventType, topicOf } from '../events.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
+import { endsSupervisor } from './auto-shutdown.ts';
 import { RestartBackoff, RestartIntensity } from './intensity.ts';
 import { shutdownChild } from './shutdown.ts';
-import type { AnyActorRef, ChildType, NormalizedChildSpec, NormalizedSupervisorOptions, RestartType } from './spec.ts';
+import {
+  type AnyActorRef,
+  type ChildType,
+  IGNORE,
+  type NormalizedChildSpec,
+  type NormalizedSupervisorOptions,
+  type RestartType,
+} from './spec.ts';
 import { affectedChildren } from './strategies.ts';
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
@@ -125,7 +133,7 @@ export class SupervisorEngine {
     for (const spec of this.options.children) {
       const record = this.add(spec);
       try {
-        await this.startRecord(record, false);
+        await this.startAdded(record);
       } catch (error) {
         if (error instanceof SupervisorGone) throw error;
         this.remove(record);
@@ -159,6 +167,16 @@ export class SupervisorEngine {
     return record;
   }
 
+  /**
+   * The first start of a child just added (at supervisor start, `startChild`): a temporary child
+   * whose start answers {@link IGNORE} is not kept (erlang `start_children`, `handle_start_child`).
+   */
+  async startAdded(record: ChildRecord): Promise<AnyActorRef | undefined> {
+    const ref = await this.startRecord(record, false);
+    if (ref === undefined && record.spec.restart === 'temporary') this.remove(record);
+    return ref;
+  }
+
   remove(record: ChildRecord): void {
     const index = this.children.indexOf(record);
     if (index >= 0) this.children.splice(index, 1);
@@ -167,15 +185,22 @@ export class SupervisorEngine {
 
   /**
    * Starts one child and links to it; throws what its `start` threw. A child whose start
-   * finishes after this supervisor died is killed at once and never recorded.
+   * finishes after this supervisor died is killed at once and never recorded. A start that
+   * answers {@link IGNORE} leaves the child `terminated` with no ref (OTP's pid `undefined`),
+   * also in a restart: nothing is retried, the rest of its group starts on.
    */
-  async startRecord(record: ChildRecord, isRestart: boolean): Promise<AnyActorRef> {
+  async startRecord(record: ChildRecord, isRestart: boolean): Promise<AnyActorRef | undefined> {
     const { spec } = record;
     if (this.gone) throw new SupervisorGone(this.name);
     const ref = await spec.start({ system: this.system, supervisor: this.name, id: spec.id, args: NO_ARGS });
     if (this.gone) {
-      ref.kill('killed');
+      if (ref !== IGNORE) ref.kill('killed');
       throw new SupervisorGone(this.name);
+    }
+    if (ref === IGNORE) {
+      record.status = 'terminated';
+      record.pending = false;
+      return undefined;
     }
     record.ref = ref;
     record.status = 'running';
@@ -230,7 +255,11 @@ export class SupervisorEngine {
     this.stopping.clear();
   }
 
-  /** A child exited on its own: decide by restart type, then by strategy. */
+  /**
+   * A child exited on its own: decide by restart type, then by strategy. An exit that is not
+   * restarted may shut the supervisor down (see `auto-shutdown.ts`): it then throws `'shutdown'`,
+   * so its actor exits with that reason and `terminate` stops the children in reverse order.
+   */
   async handleExit(signal: ExitSignal): Promise<void> {
     const record = this.byRef.get(signal.actor);
     if (!record || record.ref !== signal.actor) return; // a child we already let go of
@@ -239,12 +268,13 @@ export class SupervisorEngine {
     record.unlink = undefined;
     record.status = 'terminated';
     this.report('child_exited', record.spec.id, formatReason(signal.reason));
-    if (record.spec.restart === 'temporary') {
-      this.remove(record);
+    const { restart } = record.spec;
+    if (restart === 'permanent' || (restart === 'transient' && !isCleanExit(signal.reason))) {
+      await this.restart(record, signal.reason);
       return;
     }
-    if (record.spec.restart === 'transient' && isCleanExit(signal.reason)) return;
-    await this.restart(record, signal.reason);
+    if (restart === 'temporary') this.remove(record);
+    if (endsSupervisor(this.options.autoShutdown, record, this.children)) throw 'shutdown';
   }
 
   /**

@@ -25,7 +25,7 @@ startChild.after.each(tearDown);
 startChild('adds a child after the others and resolves with its running ref', async (context) => {
   const sup = await startKept(context, { name: 'app', children: [workerSpec('a')] });
   const ref = await sup.startChild(workerSpec('b'));
-  assert.ok(ref.alive);
+  assert.ok(ref?.alive);
   assert.is(ref, sup.whichChildren()[1]?.ref);
   assert.equal(childrenOf(context.events, 'child_started'), ['a', 'b']);
   await crashAndAwaitRestart(context, sup, 'b');
@@ -119,7 +119,7 @@ restartChild('starts a terminated child again', async (context) => {
   const old = childRef(sup, 'a');
   await sup.terminateChild('a');
   const fresh = await sup.restartChild('a');
-  assert.ok(fresh.alive);
+  assert.ok(fresh?.alive);
   assert.is.not(fresh, old);
   assert.is(sup.whichChildren()[0]?.status, 'running');
   assert.equal(sup.restartBudget().restarts, 0, 'a manual restart is not counted');

@@ -189,7 +189,7 @@ hanging('one_for_one: calls are answered during the loop and terminateChild ends
   const child1 = starts.spec('child1', 'brutal_kill');
   const adding = later(sup.startChild(child1));
   (await starts.next('child1')).ok();
-  const cpid1 = await bounded(adding, 'startChild');
+  const cpid1 = (await bounded(adding, 'startChild')) as Ref;
   crashChild(sup, 'child1', 'error');
   const attempt = await assertRestartingOutcomes(starts, sup, child1, await loopOnce(starts, 'child1'));
   assert.equal(rows(sup), ['child1:restarting']);
