@@ -8,7 +8,19 @@
  *   children: [{ id: 'worker', start: ({ system }) => spawnActor(system, worker, undefined) }],
  * });
  */
+
+export {
+  createDynamicSupervisor,
+  DEFAULT_DYNAMIC_CHILD_ID,
+  type DynamicChildSpec,
+  type DynamicSupervisorMsg,
+  type DynamicSupervisorOptions,
+  DynamicSupervisorRef,
+  dynamicSupervisorSpec,
+  startDynamicSupervisor,
+} from './dynamic-supervisor.ts';
 export { RestartBackoff, RestartIntensity } from './intensity.ts';
+export { reportSupervisorEvent } from './report.ts';
 export { shutdownChild } from './shutdown.ts';
 export {
   type AnyActorRef,

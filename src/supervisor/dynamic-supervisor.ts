@@ -1,0 +1,361 @@
+/**
+ * Dynamic supervisors (Elixir's `DynamicSupervisor`): a supervisor that starts with no children
+ * and starts each one on request with {@link DynamicSupervisorRef.startChild}, knows them by
+ * actor ref (no ids), restarts them one_for_one within the restart intensity, refuses more than
+ * `maxChildren`, hands every start its `extraArguments`, and at its own stop shuts every child
+ * down at once. {@link dynamicSupervisorSpec} nests one in a {@link startSupervisor} tree.
+ *
+ * @example
+ * const rooms = await startDynamicSupervisor(system, { name: 'rooms', maxChildren: 1000 });
+ * const room = await rooms.startChild({ start: ({ system }) => spawnActor(system, roomBehaviour, undefined) });
+ * rooms.countChildren(); // { specs: 1, active: 1, supervisors: 0, workers: 1 }
+ * await rooms.terminateChild(room);
+ */
+import type { ActorRef } from '../actor/actor-ref.ts';
+import { ActorCell } from '../actor/actor-ref.ts';
+import type { ActorSystem } from '../actor/actor-system.ts';
+import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
+import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
+import type { ViaName } from '../actor/naming.ts';
+import { describeValue, type ErrorCode, ThunderlineError } from '../errors.ts';
+import {
+  type DynamicChild,
+  type DynamicControlMsg,
+  DynamicEngine,
+  type NormalizedDynamicOptions,
+  SupervisorGone,
+} from './dynamic-engine.ts';
+import { type AnyActorRef, type BackoffOptions, type ChildSpec, validateChildSpec, validateSupervisorOptions } from './spec.ts';
+import type { ChildInfo, RestartBudget } from './supervisor.ts';
+import type { ChildCounts, SupervisorTree } from './supervisor-ref.ts';
+
+/** A child spec for a dynamic supervisor: `id` is optional and only passed on to `start`. */
+export type DynamicChildSpec = Omit<ChildSpec, 'id'> & { id?: string };
+
+/** Every message a dynamic supervisor handles. */
+export type DynamicSupervisorMsg =
+  | DynamicControlMsg
+  | { type: 'start_child'; spec: DynamicChildSpec }
+  | { type: 'terminate_child'; ref: ActorRef<never> };
+
+/** Options of {@link startDynamicSupervisor}. */
+export interface DynamicSupervisorOptions {
+  /** Name used in events and errors (default `'dynamic_supervisor'`), or a via name to register it under. */
+  name?: string | ViaName;
+  /** Restarts allowed within `maxSeconds`; one more and the supervisor gives up. Default 3. */
+  maxRestarts?: number;
+  /** The intensity window, seconds. Default 5. */
+  maxSeconds?: number;
+  /** Children (running or restarting) allowed at once; `startChild` beyond it rejects `ERR_MAX_CHILDREN`. Default unlimited. */
+  maxChildren?: number;
+  /** Passed to every child's `start` as `StartContext.args` (Elixir's `extra_arguments`). Default `[]`. */
+  extraArguments?: readonly unknown[];
+  /** Delay restarts, doubling from `minMs` to `maxMs` (as in `SupervisorOptions.backoff`). */
+  backoff?: BackoffOptions;
+}
+
+/** The `id` a child spec without one passes to its `start`. */
+export const DEFAULT_DYNAMIC_CHILD_ID = 'dynamic_child';
+
+type Outcome = { ok: true; value: unknown } | { ok: false; code: ErrorCode; message: string; cause?: unknown };
+
+function fail(code: ErrorCode, message: string, cause?: unknown): Outcome {
+  return cause === undefined ? { ok: false, code, message } : { ok: false, code, message, cause };
+}
+
+const dynamicBehaviour: Behaviour<DynamicEngine, DynamicSupervisorMsg, DynamicEngine> = {
+  name: 'dynamic_supervisor',
+  init(engine, ctx) {
+    // Children are linked to their supervisor: however it exits, nothing is left orphaned.
+    ctx.self.onExit(() => engine.killAll());
+    return engine;
+  },
+  async handle(engine, message, ctx) {
+    switch (message.type) {
+      case 'child_exit':
+        await engine.handleExit(message.signal);
+        break;
+      case 'restart':
+        await engine.handleRestartMessage(message.key, message.count, message.since);
+        break;
+      case 'start_child':
+        ctx.reply(await startChild(engine, message.spec));
+        break;
+      case 'terminate_child': {
+        const child = engine.children.get(message.ref);
+        if (!child) {
+          ctx.reply(fail('ERR_CHILD_NOT_FOUND', `supervisor "${engine.name}" has no child ${describeChild(message.ref)}`));
+          break;
+        }
+        await engine.terminateChild(child);
+        ctx.reply({ ok: true, value: undefined });
+        break;
+      }
+      default: {
+        const unreachable: never = message;
+        throw new Error(`supervisor "${engine.name}": unknown message ${JSON.stringify(unreachable)}`);
+      }
+    }
+    return engine;
+  },
+  async terminate(engine) {
+    await engine.shutdownAll();
+  },
+};
+
+function describeChild(ref: unknown): string {
+  const id = (ref as { id?: unknown } | null)?.id;
+  return typeof id === 'string' ? `"${id}"` : describeValue(ref);
+}
+
+async function startChild(engine: DynamicEngine, raw: DynamicChildSpec): Promise<Outcome> {
+  let spec: ReturnType<typeof validateChildSpec>;
+  try {
+    const path = `supervisor "${engine.name}": child spec`;
+    const given = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : undefined;
+    if (given?.significant !== undefined && given.significant !== false) {
+      // Elixir's {:invalid_significant, true}: nothing to shut a dynamic supervisor down for.
+      throw new ThunderlineError(
+        'ERR_INVALID_CHILD_SPEC',
+        `${path}.significant must be false (a dynamic supervisor has no significant children), got ${describeValue(given.significant)}`,
+      );
+    }
+    spec = validateChildSpec(given && given.id === undefined ? { ...given, id: DEFAULT_DYNAMIC_CHILD_ID } : raw, path);
+  } catch (error) {
+    const known = error as ThunderlineError;
+    return fail(known.code, known.message);
+  }
+  const { maxChildren } = engine.options;
+  if (engine.children.size >= maxChildren) {
+    return fail('ERR_MAX_CHILDREN', `supervisor "${engine.name}" already has maxChildren (${maxChildren}) children; none started`);
+  }
+  try {
+    return { ok: true, value: await engine.start(spec) };
+  } catch (error) {
+    if (error instanceof SupervisorGone) throw error;
+    const startError = engine.startError(error);
+    return fail(startError.code, startError.message, error);
+  }
+}
+
+/** A running dynamic supervisor: an actor ref plus Elixir's `DynamicSupervisor` API. */
+export class DynamicSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
+  /** @internal */
+  constructor(
+    private readonly actor: ActorRef<DynamicSupervisorMsg>,
+    private readonly engine: DynamicEngine,
+  ) {}
+
+  /** @internal the actor cell, for monitors and links */
+  get [CELL](): ExitLinks {
+    return cellOf(this.actor);
+  }
+  get id(): string {
+    return this.actor.id;
+  }
+  get name(): string {
+    return this.engine.name;
+  }
+  get alive(): boolean {
+    return this.actor.alive;
+  }
+  cast(message: DynamicSupervisorMsg): void {
+    this.actor.cast(message);
+  }
+  call<R = unknown>(message: DynamicSupervisorMsg, timeoutMs?: number): Promise<R> {
+    return this.actor.call<R>(message, timeoutMs);
+  }
+  /** Stops the supervisor: every child is shut down at once, each within its `shutdown`. */
+  stop(reason?: unknown): Promise<ExitSignal> {
+    return this.actor.stop(reason);
+  }
+  kill(reason?: unknown): void {
+    this.actor.kill(reason);
+  }
+  onExit(listener: (signal: ExitSignal) => void): () => void {
+    return this.actor.onExit((signal) => listener({ ...signal, actor: this }));
+  }
+  whenExited(): Promise<ExitSignal> {
+    return new Promise((resolve) => this.onExit(resolve));
+  }
+
+  private async request(message: DynamicSupervisorMsg): Promise<unknown> {
+    // Like DynamicSupervisor.start_child/2, these wait as long as the child takes to start.
+    const outcome = await this.actor.call<Outcome>(message, Number.POSITIVE_INFINITY);
+    if (!outcome.ok)
+      throw new ThunderlineError(outcome.code, outcome.message, outcome.cause === undefined ? undefined : { cause: outcome.cause });
+    return outcome.value;
+  }
+
+  /**
+   * Starts a child from `spec` (its `id` is optional; its `start` gets `args` = `extraArguments`)
+   * and resolves with its ref, or `undefined` when `start` answered `IGNORE` (nothing is kept).
+   * Rejects with `ERR_INVALID_CHILD_SPEC`, `ERR_MAX_CHILDREN` or
+   * `ERR_CHILD_START_FAILED` (the cause is what `start` threw).
+   *
+   * @example
+   * const worker = await sup.startChild({ start: ({ system, args }) => spawnActor(system, behaviour, args[0]) });
+   */
+  async startChild(spec: DynamicChildSpec): Promise<AnyActorRef | undefined> {
+    return (await this.request({ type: 'start_child', spec })) as AnyActorRef | undefined;
+  }
+
+  /**
+   * Stops the child `ref` within its `shutdown` (or cancels its pending restart) and forgets it.
+   * Rejects with `ERR_CHILD_NOT_FOUND` for a ref this supervisor does not supervise.
+   *
+   * @example
+   * await sup.terminateChild(worker);
+   */
+  async terminateChild(ref: ActorRef<never>): Promise<void> {
+    await this.request({ type: 'terminate_child', ref });
+  }
+
+  /**
+   * Every child as the supervisor sees it now; `id` is the child's actor id (a restarting child
+   * shows the one that exited, and `ref` undefined).
+   *
+   * @example
+   * sup.whichChildren().map((child) => child.status); // ['running', 'restarting']
+   */
+  whichChildren(): ChildInfo[] {
+    return [...this.engine.children.values()].map((child) => this.engine.info(child));
+  }
+
+  /**
+   * Counts as Elixir's `count_children/1`: `specs` every child, `active` the running ones.
+   *
+   * @example
+   * sup.countChildren(); // { specs: 2, active: 1, supervisors: 0, workers: 2 }
+   */
+  countChildren(): ChildCounts {
+    let active = 0;
+    let supervisors = 0;
+    for (const child of this.engine.children.values()) {
+      if (child.status === 'running') active += 1;
+      if (child.spec.type === 'supervisor') supervisors += 1;
+    }
+    const specs = this.engine.children.size;
+    return { specs, active, supervisors, workers: specs - supervisors };
+  }
+
+  /**
+   * Restarts in the intensity window against `maxRestarts`.
+   *
+   * @example
+   * sup.restartBudget(); // { restarts: 1, maxRestarts: 3, maxSeconds: 5 }
+   */
+  restartBudget(): RestartBudget {
+    return this.engine.budget();
+  }
+
+  /**
+   * This supervisor and its subtree in the shape of `SupervisorRef.tree()` (strategy
+   * `one_for_one`, children named by actor id), for the dashboard.
+   *
+   * @example
+   * sup.tree().children.map((child) => child.actor); // ['worker#12', 'worker#13']
+   */
+  tree(): SupervisorTree {
+    return {
+      name: this.engine.name,
+      strategy: 'one_for_one',
+      budget: this.engine.budget(),
+      children: [...this.engine.children.values()].map((child: DynamicChild) => {
+        const { ref, ...info } = this.engine.info(child);
+        const row = { ...info, actor: ref?.id };
+        const nested = (ref as { tree?: unknown } | undefined)?.tree;
+        return typeof nested === 'function' ? { ...row, tree: (nested as () => SupervisorTree).call(ref) } : row;
+      }),
+    };
+  }
+}
+
+function optionError(path: string, rule: string, got: unknown): ThunderlineError {
+  return new ThunderlineError('ERR_INVALID_SUPERVISOR_OPTIONS', `${path} ${rule}, got ${describeValue(got)}`);
+}
+
+/** Validates dynamic supervisor options (the shared ones as `validateSupervisorOptions` does) and fills in defaults. */
+export function validateDynamicSupervisorOptions(raw: DynamicSupervisorOptions): NormalizedDynamicOptions {
+  if (typeof raw !== 'object' || raw === null) throw optionError('dynamic supervisor options', 'must be an object', raw);
+  const {
+    name = 'dynamic_supervisor',
+    maxRestarts,
+    maxSeconds,
+    backoff,
+    maxChildren = Number.POSITIVE_INFINITY,
+    extraArguments = [],
+  } = raw;
+  const base = validateSupervisorOptions({ name, maxRestarts, maxSeconds, backoff });
+  const at = `supervisor "${base.name}":`;
+  if (maxChildren !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxChildren) && maxChildren >= 0)) {
+    throw optionError(`${at} maxChildren`, 'must be an integer >= 0 or Infinity', maxChildren);
+  }
+  if (!Array.isArray(extraArguments)) throw optionError(`${at} extraArguments`, 'must be an array', extraArguments);
+  return {
+    name: base.name,
+    via: base.via,
+    maxRestarts: base.maxRestarts,
+    maxSeconds: base.maxSeconds,
+    backoff: base.backoff,
+    maxChildren,
+    extraArguments: Object.freeze([...extraArguments]),
+  };
+}
+
+/**
+ * Creates a dynamic supervisor and returns its ref at once; `started` resolves once it runs.
+ * Throws `ERR_INVALID_SUPERVISOR_OPTIONS` for bad options, or what the registry throws for a via
+ * name that is taken (`ERR_ALREADY_REGISTERED`).
+ *
+ * @example
+ * const { ref, started } = createDynamicSupervisor(system, { name: 'rooms' });
+ */
+export function createDynamicSupervisor(
+  system: ActorSystem,
+  options: DynamicSupervisorOptions = {},
+): { ref: DynamicSupervisorRef; started: Promise<DynamicSupervisorRef> } {
+  const normalized = validateDynamicSupervisorOptions(options);
+  const cell = new ActorCell<DynamicEngine, DynamicSupervisorMsg, DynamicEngine>(system, dynamicBehaviour, normalized.name);
+  const engine = new DynamicEngine(normalized, system, cell);
+  const ref = new DynamicSupervisorRef(cell, engine);
+  cell.facade = ref;
+  // Like spawnActor's via names: taken before the supervisor starts, so a taken name starts nothing.
+  const { via } = normalized;
+  if (via) via.via.registerName(via.key, ref, via.value);
+  return { ref, started: cell.start(engine).then(() => ref) };
+}
+
+/**
+ * Starts a dynamic supervisor with no children. Rejects with `ERR_INVALID_SUPERVISOR_OPTIONS`
+ * (name, maxRestarts, maxSeconds, backoff as for `startSupervisor`; `maxChildren` an integer
+ * `>= 0` or `Infinity`; `extraArguments` an array).
+ *
+ * @example
+ * const sup = await startDynamicSupervisor(system, { name: 'jobs', maxChildren: 10, extraArguments: [config] });
+ */
+export function startDynamicSupervisor(system: ActorSystem, options: DynamicSupervisorOptions = {}): Promise<DynamicSupervisorRef> {
+  try {
+    return createDynamicSupervisor(system, options).started;
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * A child spec that starts a dynamic supervisor under a `startSupervisor` tree (type
+ * `'supervisor'`, shutdown `'infinity'`); it is named `id` unless `options.name` says otherwise.
+ *
+ * @example
+ * await startSupervisor(system, { name: 'app', children: [dynamicSupervisorSpec('rooms', { maxChildren: 100 })] });
+ */
+export function dynamicSupervisorSpec(id: string, options: DynamicSupervisorOptions & { restart?: ChildSpec['restart'] } = {}): ChildSpec {
+  const { restart, ...rest } = options;
+  const spec: ChildSpec = {
+    id,
+    type: 'supervisor',
+    start: ({ system }) => startDynamicSupervisor(system, { ...rest, name: rest.name ?? id }),
+  };
+  if (restart) spec.restart = restart;
+  return spec;
+}
