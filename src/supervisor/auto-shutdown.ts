@@ -8,7 +8,12 @@
  */
 import type { AutoShutdown, NormalizedChildSpec } from './spec.ts';
 
-/** What the decision reads of a child: its spec and whether it has (or is about to have) an actor. */
+/**
+ * What the decision reads of a child: its spec and whether it has (or is about to have) an actor.
+ *
+ * @example
+ * const row: SignificantChild = { spec: { significant: true }, status: 'restarting' }; // still counts as running
+ */
 export interface SignificantChild {
   readonly spec: Pick<NormalizedChildSpec, 'significant'>;
   /** `'terminated'` counts as gone (OTP's pid `undefined`); running and restarting do not. */
@@ -22,6 +27,10 @@ export interface SignificantChild {
  * none of `children` (what is left after the exit) is a significant child still running or
  * restarting. A significant child that was ignored at start, stopped by `terminateChild` or is
  * waiting with a group restart counts as gone, as in OTP.
+ *
+ * @example
+ * const gone = { spec: { significant: true }, status: 'terminated' } as const;
+ * endsSupervisor('all_significant', gone, [gone, { spec: { significant: true }, status: 'running' }]); // false
  */
 export function endsSupervisor(mode: AutoShutdown, exited: SignificantChild, children: readonly SignificantChild[]): boolean {
   if (mode === 'never' || !exited.spec.significant) return false;

@@ -36,12 +36,21 @@ export type AnyActorRef = ActorRef<never>;
  */
 export const IGNORE: unique symbol = Symbol('thunderline.ignore');
 
-/** A child's start function: resolves with the started actor, or {@link IGNORE}. */
+/**
+ * A child's start function: resolves with the started actor, or {@link IGNORE}. Type a start
+ * function written on its own with it, so that `IGNORE` keeps its own type.
+ *
+ * @example
+ * const start: ChildStart = async ({ system }) => (enabled ? spawnActor(system, worker, undefined) : IGNORE);
+ */
 export type ChildStart = (context: StartContext) => Promise<AnyActorRef | typeof IGNORE>;
 
 /**
  * When a supervisor shuts itself down because significant children exited (OTP's `auto_shutdown`):
  * `'never'`, when `'any_significant'` child exits, or when `'all_significant'` children have.
+ *
+ * @example
+ * await startSupervisor(system, { autoShutdown: 'any_significant', children: [{ ...socket, restart: 'transient', significant: true }] });
  */
 export type AutoShutdown = 'never' | 'any_significant' | 'all_significant';
 

@@ -309,8 +309,12 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
 
 /**
  * Starts a supervisor and, in order, its children. Rejects with `ERR_INVALID_CHILD_SPEC` /
- * `ERR_INVALID_SUPERVISOR_OPTIONS` before starting anything, or with `ERR_CHILD_START_FAILED`
+ * `ERR_INVALID_SUPERVISOR_OPTIONS` before starting anything, with the registrar's error
+ * (`ERR_ALREADY_REGISTERED`) when its via name is taken, or with `ERR_CHILD_START_FAILED`
  * (naming the child and the cause) after stopping the children already started.
+ *
+ * @example
+ * const app = await startSupervisor(system, { name: via(supervisors, 'app'), children: [worker] });
  */
 export function startSupervisor(system: ActorSystem, options: SupervisorOptions): Promise<SupervisorRef> {
   try {
