@@ -11,7 +11,7 @@
  * target.kill('boom'); // watcher's mailbox now holds { type: 'DOWN', monitor: m, target, reason: 'boom' }
  * link(a, b); a.kill('boom'); // b exits with 'boom' too, or gets { type: 'EXIT', from: a, reason: 'boom' } if it traps exits
  */
-import { describeValue, ThunderlineError } from '../errors.ts';
+import { describeValue, formatReason, ThunderlineError } from '../errors.ts';
 import type { ActorRef } from './actor-ref.ts';
 import type { Message } from './behaviour.ts';
 import { ExitListeners } from './exit-listeners.ts';
@@ -46,6 +46,16 @@ export class MonitorRef {
   ) {}
 }
 
+/**
+ * @internal a name registry holding names of an actor: told first when the actor exits, before
+ * any `DOWN`, `EXIT` or exit listener, so no one ever finds a dead actor under a name.
+ */
+export interface NameBook {
+  readonly name: string;
+  actorExited(cell: ExitLinks): void;
+  keysOf(cell: ExitLinks): readonly unknown[];
+}
+
 /** A way to reach the cell behind a ref that wraps one (a supervisor's ref, say). */
 export const CELL: unique symbol = Symbol('thunderline.cell');
 
@@ -74,6 +84,8 @@ export abstract class ExitLinks extends ExitListeners {
   /** @internal the ref users hold for this cell, when it is not the cell itself (a supervisor's) */
   facade: ActorRef<never> | undefined;
   private linked: Set<ExitLinks> | undefined;
+  /** Registries holding names of this actor. */
+  private nameBooks: Set<NameBook> | undefined;
   /** Monitors whose target is this actor. */
   private watchedBy: Set<MonitorRef> | undefined;
   /** Monitors this actor holds on others: dropped when it exits. */
@@ -98,8 +110,37 @@ export abstract class ExitLinks extends ExitListeners {
     else if (reason !== 'normal') this.kill(reason);
   }
 
-  /** @internal called by the cell at its death, before its exit listeners run */
+  /** @internal a registry now holds names of this actor (see {@link NameBook}) */
+  addNameBook(book: NameBook): void {
+    this.nameBooks ??= new Set();
+    this.nameBooks.add(book);
+  }
+
+  /** @internal */
+  removeNameBook(book: NameBook): void {
+    this.nameBooks?.delete(book);
+  }
+
+  /** The names this actor is registered under, as `registry:key`, for the dashboard and `tree()`. */
+  registeredNames(): string[] {
+    if (!this.nameBooks) return [];
+    const names: string[] = [];
+    for (const book of this.nameBooks) {
+      for (const key of book.keysOf(this)) names.push(`${book.name}:${typeof key === 'string' ? key : formatReason(key)}`);
+    }
+    return names;
+  }
+
+  /**
+   * @internal called by the cell at its death, before its exit listeners run: its names go first,
+   * then monitors fire and links carry the exit.
+   */
   protected propagateExit(reason: unknown): void {
+    if (this.nameBooks) {
+      const books = this.nameBooks;
+      this.nameBooks = undefined;
+      for (const book of books) book.actorExited(this);
+    }
     if (this.watching) {
       for (const held of this.watching) {
         held.active = false;

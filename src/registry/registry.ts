@@ -19,7 +19,7 @@
  */
 import type { ActorRef } from '../actor/actor-ref.ts';
 import type { Message } from '../actor/behaviour.ts';
-import { cellOf, type ExitLinks } from '../actor/exit-links.ts';
+import { cellOf, type ExitLinks, type NameBook } from '../actor/exit-links.ts';
 import type { NameRegistrar } from '../actor/naming.ts';
 import { describeValue, formatReason, ThunderlineError } from '../errors.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
@@ -166,8 +166,6 @@ class Holder {
   first: Slot | undefined = undefined;
   last: Slot | undefined = undefined;
   size = 0;
-  /** Removes the exit listener. */
-  off: () => void = noop;
 
   constructor(
     readonly cell: ExitLinks,
@@ -213,8 +211,6 @@ class Group {
     this.size -= 1;
   }
 }
-
-const noop = (): void => {};
 
 /** Keys compare as `Map` keys do (SameValueZero): NaN is NaN, 0 is -0. */
 function sameKey(a: unknown, b: unknown): boolean {
@@ -266,7 +262,7 @@ function validateOptions(options: RegistryOptions): { keys: RegistryKeys; name: 
  *   for (const { ref } of entries) ref.cast({ type: 'published', text: 'hello' });
  * });
  */
-export class Registry<K = unknown, V = unknown> implements NameRegistrar {
+export class Registry<K = unknown, V = unknown> implements NameRegistrar, NameBook {
   /** The registry's name (option `name`). */
   readonly name: string;
   /** `'unique'` or `'duplicate'` (option `keys`). */
@@ -327,7 +323,7 @@ export class Registry<K = unknown, V = unknown> implements NameRegistrar {
     let holder = this.byActor.get(cell);
     if (holder === undefined) {
       const created = new Holder(cell, cell.publicRef as ActorRef<Message>);
-      created.off = cell.onExit(() => this.holderExited(created));
+      cell.addNameBook(this);
       this.byActor.set(cell, created);
       holder = created;
     }
@@ -409,6 +405,19 @@ export class Registry<K = unknown, V = unknown> implements NameRegistrar {
     if (slot !== undefined) return slot.cell.alive ? (slot.ref as ActorRef<M>) : undefined;
     if (!this.unique) throw this.notUnique('whereis');
     return undefined;
+  }
+
+  /** @internal the cell exited (see `NameBook` in src/actor/exit-links.ts): its names go now */
+  actorExited(cell: ExitLinks): void {
+    const holder = this.byActor.get(cell);
+    if (holder !== undefined) this.holderExited(holder);
+  }
+
+  /** @internal */
+  keysOf(cell: ExitLinks): readonly unknown[] {
+    const keys: unknown[] = [];
+    for (let slot = this.byActor.get(cell)?.first; slot !== undefined; slot = slot.nextOfActor) keys.push(slot.key);
+    return keys;
   }
 
   /**
@@ -744,16 +753,14 @@ export class Registry<K = unknown, V = unknown> implements NameRegistrar {
   private afterRemoval(holder: Holder): void {
     if (holder.size > 0) return;
     this.byActor.delete(holder.cell); // `holder` came from `byActor`: it is the cell's entry
-    holder.off();
-    holder.off = noop;
+    holder.cell.removeNameBook(this);
   }
 
   /** The actor exited: all its registrations go, in one step. */
   private holderExited(holder: Holder): void {
     if (this.byActor.get(holder.cell) !== holder) return; // already cleared
     this.byActor.delete(holder.cell);
-    holder.off();
-    holder.off = noop;
+    holder.cell.removeNameBook(this);
     const notify = this.unregisterListeners.length > 0;
     const removed: Slot[] = [];
     for (let slot = holder.first; slot !== undefined; ) {

@@ -14,8 +14,10 @@ import {
   type Behaviour,
   call,
   cast,
+  cellOf,
   createActorSystem,
   hasCode,
+  link,
   ManualClock,
   type RegisterEvent,
   Registry,
@@ -68,28 +70,36 @@ function start(system: ActorSystem, initial = 0): Promise<ActorRef<AgentMsg>> {
   return spawnActor(system, agent, initial);
 }
 
-/** Counts the exit listeners attached to `ref` through its `onExit` from now on and still attached. */
+/**
+ * Counts the registries that hold `ref` from now on (each is told of its exit through one hook,
+ * src/actor/exit-links.ts `NameBook`): `live` now, `added` in all.
+ */
 function watchExitListeners(ref: ActorRef<never>): { live: number; added: number } {
-  const original = ref.onExit.bind(ref);
+  const cell = cellOf(ref) as unknown as { addNameBook(book: unknown): void; removeNameBook(book: unknown): void };
+  const add = cell.addNameBook.bind(cell);
+  const remove = cell.removeNameBook.bind(cell);
+  const held = new Set<unknown>();
   const counter = { live: 0, added: 0 };
-  Object.assign(ref, {
-    onExit(listener: Parameters<typeof original>[0]) {
-      counter.live += 1;
-      counter.added += 1;
-      let attached = true;
-      const detach = (): void => {
-        if (attached) counter.live -= 1;
-        attached = false;
-      };
-      const off = original((signal) => {
-        detach();
-        listener(signal);
-      });
-      return () => {
-        detach();
-        off();
-      };
+  const count = (): void => {
+    counter.live = held.size;
+  };
+  Object.assign(cell, {
+    addNameBook(book: unknown) {
+      if (!held.has(book)) counter.added += 1;
+      held.add(book);
+      count();
+      add(book);
     },
+    removeNameBook(book: unknown) {
+      held.delete(book);
+      count();
+      remove(book);
+    },
+  });
+  // At the exit every book is told and dropped at once.
+  ref.onExit(() => {
+    held.clear();
+    count();
   });
   return counter;
 }
@@ -971,6 +981,32 @@ test('several registries: an actor in several registries leaves them all at its 
   assert.equal(topics.entries(), []);
   assert.is(names.whereis('twin'), twin);
   assert.is(listeners.live, 0);
+});
+
+test('names go first at an exit: exit listeners and linked peers never find the dead actor (JS)', async ({ system }) => {
+  const registry = new Registry({ keys: 'unique', name: 'first' });
+  const target = await start(system);
+  const peer = await start(system);
+  const seen: unknown[] = [];
+  // Attached before the name: exit listeners run in order, yet this one already finds no entry.
+  target.onExit(() => seen.push(registry.lookup('t').length, registry.count()));
+  registry.register(target, 't');
+  registry.register(peer, 'p');
+  link(target, peer);
+  peer.onExit(() => seen.push(registry.whereis('t'), registry.whereis('p')));
+  target.kill('boom');
+  assert.equal(seen, [undefined, undefined, 0, 0]);
+  assert.equal(cellOf(target).registeredNames(), []);
+});
+
+test('registeredNames lists every registry:key an actor holds, for the dashboard (JS)', async ({ system }) => {
+  const rooms = new Registry({ keys: 'unique', name: 'rooms' });
+  const topics = new Registry({ keys: 'duplicate', name: 'topics' });
+  const ref = await start(system);
+  rooms.register(ref, 'lobby');
+  topics.register(ref, 'news');
+  topics.register(ref, 42);
+  assert.equal(cellOf(ref).registeredNames(), ['rooms:lobby', 'topics:news', 'topics:42']);
 });
 
 test.run();
