@@ -1,13 +1,13 @@
 // Ports of OTP supervisor_SUITE: a start that answers ignore, significant children and auto_shutdown,
-// get_childspec, which_child, already_started, and a supervisor named through a registry. Every wait is
+// get_childspec, which_child, already_started, and a supervisor named through a Registry. Every wait is
 // on an exit, an event or a round trip through the supervisor's mailbox; time moves only on the ManualClock.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ActorRef } from '../../../src/actor/actor-ref.ts';
 import type { ExitSignal } from '../../../src/actor/behaviour.ts';
 import { spawnActor } from '../../../src/actor/index.ts';
-import type { NameRegistrar, ViaName } from '../../../src/actor/naming.ts';
-import { hasCode, ThunderlineError } from '../../../src/errors.ts';
+import { hasCode } from '../../../src/errors.ts';
+import { AlreadyRegisteredError, Registry, via } from '../../../src/registry/index.ts';
 import {
   type AutoShutdown,
   type ChildSpec,
@@ -563,38 +563,17 @@ reads('child_adm: already_started carries the running child, already_present not
 
 // ---
 
-/** A minimal NameRegistrar: unique keys, an entry goes when its actor exits. */
-class Names implements NameRegistrar {
-  readonly name = 'names';
-  private readonly held = new Map<unknown, ActorRef<never>>();
-
-  registerName(key: unknown, ref: ActorRef<never>): void {
-    const holder = this.held.get(key);
-    if (holder?.alive) throw new ThunderlineError('ERR_ALREADY_REGISTERED', `registry "names": ${String(key)} is taken by ${holder.id}`);
-    this.held.set(key, ref);
-    ref.onExit(() => {
-      if (this.held.get(key) === ref) this.held.delete(key);
-    });
-  }
-
-  whereisName(key: unknown): ActorRef<never> | undefined {
-    return this.held.get(key);
-  }
-}
-
-const via = (names: Names, key: string): ViaName => ({ via: names, key });
-
 const named = suite<KernelContext>('OTP: a supervisor named through a registry', emptyContext());
 named.before.each(setUp);
 named.after.each(tearDown);
 
 named('start_link with {via, Module, Name}: registered before the children start, gone at exit (supervisor.erl)', async (context) => {
-  const names = new Names();
+  const names = new Registry({ keys: 'unique', name: 'names' });
   const seen: Array<[string, unknown]> = [];
   const spy: ChildSpec = {
     id: 'spy',
     start: async ({ system, supervisor }) => {
-      seen.push([supervisor, names.whereisName('app')]);
+      seen.push([supervisor, names.whereis('app')]);
       return spawnActor(system, workerBehaviour('spy'), undefined);
     },
   };
@@ -602,26 +581,27 @@ named('start_link with {via, Module, Name}: registered before the children start
   assert.is(sup.name, 'app', 'the display name is the key');
   assert.match(sup.id, /^app#/);
   assert.equal(seen, [['app', sup]], 'the name resolves to the supervisor while its first child starts');
-  assert.is(names.whereisName('app'), sup);
+  assert.is(names.whereis('app'), sup);
   assert.is((await sup.stop()).reason, 'shutdown');
-  assert.is(names.whereisName('app'), undefined, 'the entry goes with the supervisor');
+  assert.is(names.whereis('app'), undefined, 'the entry goes with the supervisor');
 });
 
 named('start_link with a name taken: the registrar error, nothing started (supervisor.erl {already_started, Pid})', async (context) => {
-  const names = new Names();
+  const names = new Registry({ keys: 'unique', name: 'names' });
   const first = await startKept(context, { ...OTP, name: via(names, 'app') });
   const second = answering('child1', 'permanent');
   const error = await rejection(() => startSupervisor(context.system, { ...OTP, name: via(names, 'app'), children: [second.spec] }));
   assert.is(error.code, 'ERR_ALREADY_REGISTERED');
-  assert.match(error.message, /is taken by app#/);
+  assert.ok(error instanceof AlreadyRegisteredError);
+  assert.is((error as AlreadyRegisteredError).holder, first, "the holder, as OTP's {already_started, Pid}");
   assert.is(second.starts, 0, 'no child of the second supervisor started');
-  assert.is(names.whereisName('app'), first);
+  assert.is(names.whereis('app'), first);
 });
 
 named(
   'simple_global_supervisor: a named nested supervisor killed and restarted is registered again (supervisor_SUITE)',
   async (context) => {
-    const names = new Names();
+    const names = new Registry({ keys: 'unique', name: 'names' });
     const middle: ChildSpec = {
       id: 'middle',
       type: 'supervisor',
@@ -629,17 +609,17 @@ named(
         startSupervisor(system, { name: via(names, 'sup2'), strategy: 'one_for_all', maxRestarts: 3, children: [workerSpec('child')] }),
     };
     const top = await startKept(context, { ...OTP, strategy: 'one_for_all', maxRestarts: 3, maxSeconds: 60, children: [middle] });
-    const sup2 = names.whereisName('sup2');
+    const sup2 = names.whereis('sup2');
     assert.is(sup2, nestedSupervisor(top, 'middle'));
     const back = nextSupervisorEvent(context.system, 'child_restarted', 'middle');
     sup2?.kill();
     await back;
-    const sup2Again = names.whereisName('sup2');
+    const sup2Again = names.whereis('sup2');
     assert.ok(sup2Again?.alive);
     assert.is.not(sup2Again, sup2);
     assert.is(sup2Again, nestedSupervisor(top, 'middle'));
     await top.stop();
-    assert.is(names.whereisName('sup2'), undefined);
+    assert.is(names.whereis('sup2'), undefined);
   },
 );
 
