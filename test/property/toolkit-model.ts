@@ -1,9 +1,10 @@
 /**
- * The pure model the toolkit property (toolkit.property.test.ts) checks monitors and links
- * (src/actor/exit-links.ts) against: Erlang's rules, with no scheduler in it. Messages an exit
- * sends wait in the recipient's model mailbox (`pending`) until the test settles the system; an
- * actor that dies first never receives them, and `demonitor` with `flush` takes a waiting `DOWN`
- * out again.
+ * The pure model the toolkit properties (toolkit.property.test.ts) check monitors and links
+ * (src/actor/exit-links.ts) and name registries (src/registry/registry.ts) against: Erlang's and
+ * Elixir's rules, with no scheduler in it. Messages an exit sends wait in the recipient's model
+ * mailbox (`pending`) until the test settles the system; an actor that dies first never receives
+ * them, and `demonitor` with `flush` takes a waiting `DOWN` out again. A registry holds a list of
+ * registrations in registration order; an actor's go in the step it dies.
  */
 import fc from 'fast-check';
 
@@ -36,8 +37,52 @@ export interface ModelMonitor {
   active: boolean;
 }
 
+/** One registration: the key, the actor's index, the value. */
+export interface ModelEntry {
+  key: string;
+  actor: number;
+  value: number | undefined;
+}
+
+export interface ModelRegistry {
+  unique: boolean;
+  /** In registration order. */
+  entries: ModelEntry[];
+  /**
+   * The keys that have entries, each placed when it was registered while it had none: the order
+   * in which `entries()` lists a duplicate registry's keys.
+   */
+  keys: string[];
+}
+
+function addEntry(registry: ModelRegistry, entry: ModelEntry): void {
+  if (!registry.entries.some((held) => held.key === entry.key)) registry.keys.push(entry.key);
+  registry.entries.push(entry);
+}
+
+function removeEntries(registry: ModelRegistry, goes: (entry: ModelEntry) => boolean): number {
+  const before = registry.entries.length;
+  registry.entries = registry.entries.filter((entry) => !goes(entry));
+  registry.keys = registry.keys.filter((key) => registry.entries.some((entry) => entry.key === key));
+  return before - registry.entries.length;
+}
+
+/**
+ * `entries()` as src/registry/registry.ts documents it: a unique registry in registration order,
+ * a duplicate one by key (in the order of `keys`), then in registration order.
+ */
+export function listed(registry: ModelRegistry): ModelEntry[] {
+  if (registry.unique) return registry.entries;
+  return registry.keys.flatMap((key) => registry.entries.filter((entry) => entry.key === key));
+}
+
+/** What a register answers: done, or the error code it throws (and for a taken key, who holds it). */
+export type RegisterOutcome = { code: 'ok' } | { code: 'ERR_NOPROC' } | { code: 'ERR_ALREADY_REGISTERED'; holder: number };
+
 export class Model {
   readonly actors: ModelActor[] = [];
+  /** The registries of the run: none for the monitors-and-links property. */
+  readonly registries: ModelRegistry[] = [];
   readonly monitors: ModelMonitor[] = [];
   /** Links as `min,max` pairs of actor indexes. */
   readonly links = new Set<string>();
@@ -113,6 +158,41 @@ export class Model {
     this.deliverSignals(this.die(index, reason, phase));
   }
 
+  addRegistry(unique: boolean): void {
+    this.registries.push({ unique, entries: [], keys: [] });
+  }
+
+  /** Elixir's `Registry.register/3`: a dead actor is refused; in a unique registry, so is a taken key. */
+  register(registry: number, actor: number, key: string, value: number | undefined): RegisterOutcome {
+    const held = this.registries[registry] as ModelRegistry;
+    if (!this.alive(actor)) return { code: 'ERR_NOPROC' };
+    const holder = held.unique ? held.entries.find((entry) => entry.key === key) : undefined;
+    if (holder) return { code: 'ERR_ALREADY_REGISTERED', holder: holder.actor };
+    addEntry(held, { key, actor, value });
+    return { code: 'ok' };
+  }
+
+  /** Removes every registration of `actor` under `key`; true if there was one. */
+  unregister(registry: number, actor: number, key: string): boolean {
+    const held = this.registries[registry] as ModelRegistry;
+    return removeEntries(held, (entry) => entry.actor === actor && entry.key === key) > 0;
+  }
+
+  /**
+   * `spawnActor` with `link` and a `via` name: refused if the actor to link to is dead, then if the
+   * name is taken; else the new actor is linked and registered before its `init` runs.
+   */
+  spawnNamed(trap: boolean, linkTo: number | undefined, name: { registry: number; key: string; value: number } | undefined) {
+    if (linkTo !== undefined && !this.alive(linkTo)) return { code: 'ERR_NOPROC' as const };
+    const registry = name && (this.registries[name.registry] as ModelRegistry);
+    const holder = name && registry?.entries.find((entry) => entry.key === name.key);
+    if (holder) return { code: 'ERR_ALREADY_REGISTERED' as const, holder: holder.actor };
+    const index = this.spawn(trap);
+    if (linkTo !== undefined) this.link(index, linkTo);
+    if (name && registry) addEntry(registry, { key: name.key, actor: index, value: name.value });
+    return { code: 'ok' as const, index };
+  }
+
   /** Every live actor handles what waits in its mailbox. */
   settle(): void {
     for (const actor of this.actors) {
@@ -143,6 +223,7 @@ export class Model {
     actor.reason = reason;
     actor.phase = phase;
     actor.pending = [];
+    for (const registry of this.registries) removeEntries(registry, (entry) => entry.actor === index);
     for (const held of this.monitors) if (held.active && held.watcher === index) held.active = false;
     this.monitors.forEach((held, id) => {
       if (!held.active || held.target !== index) return;
@@ -190,32 +271,70 @@ const REASON = fc.constantFrom(...REASONS);
  * queued.
  */
 const MONITOR = fc.nat(6);
-export const syncOp = fc.oneof(
+/** The keys registry operations use: few, so that unique keys are often taken. */
+export const KEYS = ['k0', 'k1', 'k2', 'k3'] as const;
+const KEY = fc.constantFrom(...KEYS);
+const VALUE = fc.nat(2);
+
+export type SyncOp =
+  | { kind: 'link' | 'unlink'; a: number; b: number }
+  | { kind: 'monitor'; watcher: number; target: number }
+  | { kind: 'demonitor'; m: number; flush: boolean }
+  | { kind: 'kill'; a: number; reason: Reason }
+  | { kind: 'killTarget'; m: number; reason: Reason }
+  | { kind: 'register'; r: number; a: number; key: string; value: number }
+  /** `held`: `a` picks a registration (newest first) and its actor and key are used instead, when there is one. */
+  | { kind: 'unregister'; r: number; a: number; key: string; held: boolean };
+
+const linkOps: Array<fc.WeightedArbitrary<SyncOp>> = [
   { arbitrary: fc.record({ kind: fc.constant('link' as const), a: ACTOR, b: ACTOR }), weight: 3 },
-  fc.record({ kind: fc.constant('unlink' as const), a: ACTOR, b: ACTOR }),
+  { arbitrary: fc.record({ kind: fc.constant('unlink' as const), a: ACTOR, b: ACTOR }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant('monitor' as const), watcher: ACTOR, target: ACTOR }), weight: 3 },
   { arbitrary: fc.record({ kind: fc.constant('demonitor' as const), m: MONITOR, flush: fc.boolean() }), weight: 3 },
-  fc.record({ kind: fc.constant('kill' as const), a: ACTOR, reason: REASON }),
+  { arbitrary: fc.record({ kind: fc.constant('kill' as const), a: ACTOR, reason: REASON }), weight: 1 },
   // kills the target of the m-th monitor (as demonitor counts): with a demonitor after it, a DOWN to flush
-  fc.record({ kind: fc.constant('killTarget' as const), m: MONITOR, reason: REASON }),
-);
-export type SyncOp = typeof syncOp extends fc.Arbitrary<infer T> ? T : never;
+  { arbitrary: fc.record({ kind: fc.constant('killTarget' as const), m: MONITOR, reason: REASON }), weight: 1 },
+];
+/** `r`: 0 is the unique registry, 1 the duplicate one. */
+const registryOps: Array<fc.WeightedArbitrary<SyncOp>> = [
+  { arbitrary: fc.record({ kind: fc.constant('register' as const), r: fc.nat(1), a: ACTOR, key: KEY, value: VALUE }), weight: 4 },
+  { arbitrary: fc.record({ kind: fc.constant('unregister' as const), r: fc.nat(1), a: ACTOR, key: KEY, held: fc.boolean() }), weight: 2 },
+];
+
+export type Step =
+  | {
+      kind: 'spawn';
+      trap: boolean;
+      link: number | undefined;
+      /** A `via` name in the unique registry. */
+      name?: { key: string; value: number } | undefined;
+    }
+  | { kind: 'batch'; ops: SyncOp[] }
+  | { kind: 'stop' | 'crash'; a: number; reason: Reason };
 
 /**
- * A step, settled after it: a spawn (trapping exits or not, maybe linked to an actor as it starts),
- * one to three synchronous operations with no message handled in between (a DOWN they queue can be
- * flushed by a later one), a graceful stop, or a crash thrown from a handler.
+ * A step, settled after it: a spawn (trapping exits or not, maybe linked to an actor as it starts,
+ * maybe named), one to three synchronous operations with no message handled in between (a DOWN
+ * they queue can be flushed by a later one), a graceful stop, or a crash thrown from a handler.
+ * With `registries`, the operations include register and unregister, and spawns may take a name.
  */
-export const step = fc.oneof(
-  {
-    arbitrary: fc.record({ kind: fc.constant('spawn' as const), trap: fc.boolean(), link: fc.option(ACTOR, { nil: undefined, freq: 3 }) }),
-    weight: 4,
-  },
-  { arbitrary: fc.record({ kind: fc.constant('batch' as const), ops: fc.array(syncOp, { minLength: 1, maxLength: 3 }) }), weight: 6 },
-  fc.record({ kind: fc.constant('stop' as const), a: ACTOR, reason: REASON }),
-  fc.record({ kind: fc.constant('crash' as const), a: ACTOR, reason: REASON }),
-);
-export type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
+export function stepArbitrary(registries: boolean): fc.Arbitrary<Step> {
+  const op = fc.oneof(...linkOps, ...(registries ? registryOps : []));
+  const link = fc.option(ACTOR, { nil: undefined, freq: 3 });
+  const spawn: fc.Arbitrary<Step> = registries
+    ? fc.record({
+        kind: fc.constant('spawn' as const),
+        trap: fc.boolean(),
+        link,
+        name: fc.option(fc.record({ key: KEY, value: VALUE }), { nil: undefined, freq: 2 }),
+      })
+    : fc.record({ kind: fc.constant('spawn' as const), trap: fc.boolean(), link });
+  return fc.oneof(
+    { arbitrary: spawn, weight: 4 },
+    { arbitrary: fc.record({ kind: fc.constant('batch' as const), ops: fc.array(op, { minLength: 1, maxLength: 3 }) }), weight: 6 },
+    { arbitrary: fc.record({ kind: fc.constantFrom('stop' as const, 'crash' as const), a: ACTOR, reason: REASON }), weight: 2 },
+  );
+}
 
 /** The actor a selector names (see ACTOR), or undefined when the run has none. */
 export function pick(model: Model, selector: number): number | undefined {
