@@ -1,8 +1,8 @@
 /**
  * A local name registry, Elixir's `Registry`: keys to actors, `unique` (one actor per key) or
  * `duplicate` (any number of actors per key, the same one several times). An entry lives as long
- * as its actor: it is removed in the same synchronous step as the actor's exit (one exit listener
- * per actor per registry, src/actor/exit-listeners.ts), and lookups never return a dead actor.
+ * as its actor: it is removed in the same synchronous step as the actor's exit (the first step of the exit,
+ * `NameBook` in src/actor/exit-links.ts), and lookups never return a dead actor.
  * A unique registry is also a {@link NameRegistrar}, so `via(registry, key)` names an actor at
  * spawn time (src/actor/naming.ts).
  *
@@ -23,232 +23,19 @@ import { cellOf, type ExitLinks, type NameBook } from '../actor/exit-links.ts';
 import type { NameRegistrar } from '../actor/naming.ts';
 import { describeValue, formatReason, ThunderlineError } from '../errors.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
+import { Group, Holder, Slot, sameKey, validateOptions } from './registry-table.ts';
+import {
+  AlreadyRegisteredError,
+  type RegisterEvent,
+  type Registration,
+  type RegistryEntry,
+  type RegistryKeys,
+  type RegistryOptions,
+  type RegistrySelector,
+  type UnregisterEvent,
+} from './registry-types.ts';
 
-/**
- * How a registry holds its keys: one actor per key, or any number.
- *
- * @example
- * const kind: RegistryKeys = 'duplicate';
- */
-export type RegistryKeys = 'unique' | 'duplicate';
-
-/**
- * Options of {@link Registry}.
- *
- * @example
- * const options: RegistryOptions = { keys: 'unique', name: 'rooms' };
- */
-export interface RegistryOptions {
-  /** `'unique'`: a key names at most one actor; `'duplicate'`: a key is a group (a topic, say). */
-  keys: RegistryKeys;
-  /** Shown in errors, events and the dashboard. Default `registry#<n>`. */
-  name?: string;
-}
-
-/**
- * One registration of an actor, as {@link Registry.lookup} returns it.
- *
- * @example
- * const [first]: Registration<string>[] = topics.lookup('news');
- */
-export interface Registration<V = unknown, M extends Message = Message> {
-  readonly ref: ActorRef<M>;
-  readonly value: V;
-}
-
-/**
- * One registration with its key, as {@link Registry.select} and {@link Registry.entries} return it.
- *
- * @example
- * const rows = rooms.entries().map((entry: RegistryEntry<string>) => ({ key: entry.key, actor: entry.ref.id }));
- */
-export interface RegistryEntry<K = unknown, V = unknown, M extends Message = Message> extends Registration<V, M> {
-  readonly key: K;
-}
-
-/**
- * What a {@link Registry.onRegister} listener gets (Elixir's `{:register, registry, key, pid, value}`).
- *
- * @example
- * rooms.onRegister((event: RegisterEvent<string>) => console.log(event.registry, event.key, event.ref.id));
- */
-export interface RegisterEvent<K = unknown, V = unknown> {
-  readonly type: 'register';
-  /** The registry's name. */
-  readonly registry: string;
-  readonly key: K;
-  readonly ref: ActorRef<Message>;
-  readonly value: V;
-}
-
-/**
- * What a {@link Registry.onUnregister} listener gets (Elixir's `{:unregister, registry, key, pid}`).
- *
- * @example
- * rooms.onUnregister((event: UnregisterEvent<string>) => {
- *   if (event.reason === 'exit') console.log(`${event.ref.id} exited holding ${event.key}`);
- * });
- */
-export interface UnregisterEvent<K = unknown, V = unknown> {
-  readonly type: 'unregister';
-  /** The registry's name. */
-  readonly registry: string;
-  readonly key: K;
-  readonly ref: ActorRef<Message>;
-  /** The value the entry held. */
-  readonly value: V;
-  /** `'unregister'`: removed by `unregister`/`unregisterMatch`; `'exit'`: its actor exited. */
-  readonly reason: 'unregister' | 'exit';
-}
-
-/**
- * Which entries {@link Registry.select} returns: every condition given must hold.
- *
- * @example
- * const openGames: RegistrySelector<string, { open: boolean }> = { prefix: 'game:', where: (key, ref, value) => value.open };
- */
-export interface RegistrySelector<K = unknown, V = unknown> {
-  /** Only string keys that start with this. */
-  prefix?: string;
-  /** Only entries for which this returns true. */
-  where?: (key: K, ref: ActorRef<Message>, value: V) => boolean;
-}
-
-/**
- * The error a taken unique key gives (Elixir's `{:error, {:already_registered, pid}}`): code
- * `ERR_ALREADY_REGISTERED`, with the live actor that holds the key.
- *
- * @example
- * try { rooms.register(ref, 'lobby'); } catch (error) {
- *   if (error instanceof AlreadyRegisteredError) error.holder.cast({ type: 'join' });
- * }
- */
-export class AlreadyRegisteredError extends ThunderlineError {
-  /** The registry's name. */
-  readonly registry: string;
-  /** The taken key. */
-  readonly key: unknown;
-  /** The live actor registered under `key`. */
-  readonly holder: ActorRef<Message>;
-
-  constructor(registry: string, key: unknown, holder: ActorRef<Message>) {
-    super('ERR_ALREADY_REGISTERED', `registry "${registry}": key ${describeValue(key)} is already registered to ${holder.id}`);
-    this.registry = registry;
-    this.key = key;
-    this.holder = holder;
-  }
-}
-
-/**
- * One registration: the key, the value, and the actor's cell and public ref. It is a node of two
- * doubly linked lists, its actor's and (in a duplicate registry) its key's, so registering and
- * unregistering allocate nothing beyond the slot. A removed slot keeps its `next` links, so a
- * walk that is standing on it when it goes carries on.
- */
-class Slot {
-  prevOfActor: Slot | undefined = undefined;
-  nextOfActor: Slot | undefined = undefined;
-  prevOfKey: Slot | undefined = undefined;
-  nextOfKey: Slot | undefined = undefined;
-  removed = false;
-
-  constructor(
-    readonly key: unknown,
-    public value: unknown,
-    readonly holder: Holder,
-    readonly cell: ExitLinks,
-    readonly ref: ActorRef<Message>,
-  ) {}
-}
-
-/** One actor in one registry: its registrations, in registration order, and its one exit listener. */
-class Holder {
-  first: Slot | undefined = undefined;
-  last: Slot | undefined = undefined;
-  size = 0;
-
-  constructor(
-    readonly cell: ExitLinks,
-    readonly ref: ActorRef<Message>,
-  ) {}
-
-  append(slot: Slot): void {
-    slot.prevOfActor = this.last;
-    if (this.last === undefined) this.first = slot;
-    else this.last.nextOfActor = slot;
-    this.last = slot;
-    this.size += 1;
-  }
-
-  unlink(slot: Slot): void {
-    if (slot.prevOfActor === undefined) this.first = slot.nextOfActor;
-    else slot.prevOfActor.nextOfActor = slot.nextOfActor;
-    if (slot.nextOfActor === undefined) this.last = slot.prevOfActor;
-    else slot.nextOfActor.prevOfActor = slot.prevOfActor;
-    this.size -= 1;
-  }
-}
-
-/** The registrations under one key of a duplicate registry, in registration order. */
-class Group {
-  first: Slot | undefined = undefined;
-  last: Slot | undefined = undefined;
-  size = 0;
-
-  append(slot: Slot): void {
-    slot.prevOfKey = this.last;
-    if (this.last === undefined) this.first = slot;
-    else this.last.nextOfKey = slot;
-    this.last = slot;
-    this.size += 1;
-  }
-
-  unlink(slot: Slot): void {
-    if (slot.prevOfKey === undefined) this.first = slot.nextOfKey;
-    else slot.prevOfKey.nextOfKey = slot.nextOfKey;
-    if (slot.nextOfKey === undefined) this.last = slot.prevOfKey;
-    else slot.nextOfKey.prevOfKey = slot.prevOfKey;
-    this.size -= 1;
-  }
-}
-
-/** Keys compare as `Map` keys do (SameValueZero): NaN is NaN, 0 is -0. */
-function sameKey(a: unknown, b: unknown): boolean {
-  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
-}
-
-const OPTION_NAMES = new Set(['keys', 'name']);
-let registries = 0;
-
-function validateOptions(options: RegistryOptions): { keys: RegistryKeys; name: string } {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ThunderlineError(
-      'ERR_INVALID_OPTION',
-      `registry options must be an object such as { keys: "unique" }, got ${describeValue(options)}`,
-    );
-  }
-  const { keys, name } = options;
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) {
-    throw new ThunderlineError('ERR_INVALID_OPTION', `registry name must be a non-empty string, got ${describeValue(name)}`);
-  }
-  registries += 1;
-  const label = name ?? `registry#${registries}`;
-  if (keys !== 'unique' && keys !== 'duplicate') {
-    throw new ThunderlineError(
-      'ERR_INVALID_OPTION',
-      `registry "${label}": keys must be "unique" or "duplicate", got ${describeValue(keys)}`,
-    );
-  }
-  for (const option of Object.keys(options)) {
-    if (!OPTION_NAMES.has(option)) {
-      throw new ThunderlineError(
-        'ERR_INVALID_OPTION',
-        `registry "${label}": unknown option ${describeValue(option)}; the options are keys and name`,
-      );
-    }
-  }
-  return { keys, name: label };
-}
+export * from './registry-types.ts';
 
 /**
  * A name registry (Elixir's `Registry`), local to this process. Entries are removed atomically
