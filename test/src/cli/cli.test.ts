@@ -115,6 +115,28 @@ for (const value of ['0', '-1', 'abc']) {
   });
 }
 
+// A negative number after a flag is its value, not another flag: the usual one line names it.
+for (const [args, message] of [
+  [['start', '--no-server', '--tick-interval', '-1'], '--tick-interval must be an integer >= 1, got "-1"'],
+  [['start', '--no-server', '--max-ticks', '-3'], '--max-ticks must be an integer >= 1, got "-3"'],
+  [['start', '--port', '-80'], '--port must be an integer from 0 to 65535, got "-80"'],
+  [['start', '--no-server', '--activation-timeout', '-2.5'], '--activation-timeout must be an integer >= 1, got "-2.5"'],
+  [['history', '--limit', '-5'], '--limit must be an integer >= 1, got "-5"'],
+] as const) {
+  badInput(`${args.join(' ')} exits 2 with one line naming the value`, async ({ db }) => {
+    const result = await runCli([...args, '--db', db]);
+    assert.is(result.code, 2);
+    assertOneErrorLine(result.stderr, message);
+  });
+}
+
+badInput('a flag followed by another dash value says how to pass it', async () => {
+  const result = await runCli(['start', '--no-server', '--db', '-x']);
+  assert.is(result.code, 2);
+  assertOneErrorLine(result.stderr, 'start: --db needs a value; to pass one that begins with "-", write --db=-x');
+  assert.ok(!result.stderr.includes('ambiguous'), result.stderr);
+});
+
 badInput('--activate-timeout 0 exits 2 with one line naming the value', async ({ db }) => {
   const result = await runCli(['start', '--db', db, '--no-server', '--activate-timeout=0']);
   assert.is(result.code, 2);
