@@ -306,7 +306,8 @@ export function validateDynamicSupervisorOptions(raw: DynamicSupervisorOptions):
 /**
  * Creates a dynamic supervisor and returns its ref at once; `started` resolves once it runs.
  * Throws `ERR_INVALID_SUPERVISOR_OPTIONS` for bad options, or what the registry throws for a via
- * name that is taken (`ERR_ALREADY_REGISTERED`).
+ * name that is taken (`ERR_ALREADY_REGISTERED`). `wrap` (for a task supervisor) builds the ref
+ * that monitors, links and a via name see instead of the dynamic supervisor's own.
  *
  * @example
  * const { ref, started } = createDynamicSupervisor(system, { name: 'rooms' });
@@ -314,15 +315,17 @@ export function validateDynamicSupervisorOptions(raw: DynamicSupervisorOptions):
 export function createDynamicSupervisor(
   system: ActorSystem,
   options: DynamicSupervisorOptions = {},
+  wrap?: (ref: DynamicSupervisorRef) => ActorRef<never>,
 ): { ref: DynamicSupervisorRef; started: Promise<DynamicSupervisorRef> } {
   const normalized = validateDynamicSupervisorOptions(options);
   const cell = new ActorCell<DynamicEngine, DynamicSupervisorMsg, DynamicEngine>(system, dynamicBehaviour, normalized.name);
   const engine = new DynamicEngine(normalized, system, cell);
   const ref = new DynamicSupervisorRef(cell, engine);
-  cell.facade = ref;
+  const facade = wrap ? wrap(ref) : ref;
+  cell.facade = facade;
   // Like spawnActor's via names: taken before the supervisor starts, so a taken name starts nothing.
   const { via } = normalized;
-  if (via) via.via.registerName(via.key, ref, via.value);
+  if (via) via.via.registerName(via.key, facade, via.value);
   return { ref, started: cell.start(engine).then(() => ref) };
 }
 

@@ -53,3 +53,13 @@ export {
   startSupervisor,
   supervisorSpec,
 } from './supervisor-ref.ts';
+export { awaitTask, shutdownTask, Task, type TaskResult, yieldTask } from './task.ts';
+export type { AsyncStreamOptions } from './task-stream.ts';
+export {
+  type AsyncOptions,
+  type StartTaskOptions,
+  startTaskSupervisor,
+  type TaskSupervisorOptions,
+  TaskSupervisorRef,
+  taskSupervisorSpec,
+} from './task-supervisor.ts';
