@@ -1,9 +1,12 @@
 /**
  * The dashboard in real headless Chromium (Debian's `chromium`, driven by playwright-core):
  * domains go from waiting to active after a tick, a killed domain restarts on the page, and a
- * screenshot is saved to docs/dashboard.png. Fails (never skips) when chromium is missing.
+ * full-page screenshot can be taken (into a temporary directory: the tracked docs/dashboard.png
+ * is the docs' image, never rewritten by a test run). Fails (never skips) when chromium is missing.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
@@ -18,11 +21,18 @@ const within = <T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> =
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOMAINS = ['billing', 'inventory', 'shipping'];
+const DOCS_IMAGE = path.join(ROOT, 'docs/dashboard.png');
+
+/** The tracked docs image's digest, to check that the run leaves it as it was. */
+function docsImageDigest(): string {
+  return createHash('sha256').update(readFileSync(DOCS_IMAGE)).digest('hex');
+}
 
 interface Context {
   runtime: Runtime;
   browser: Browser;
   page: Page;
+  docsImage: string;
 }
 
 const Dashboard = suite<Context>('dashboard in headless chromium', {} as Context);
@@ -31,6 +41,7 @@ Dashboard.before(async (context) => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`${CHROMIUM} is missing: install it with "apt-get update && apt-get install -y chromium" (.ci/run does this)`);
   }
+  context.docsImage = docsImageDigest();
   context.runtime = await startRuntime({
     tickInterval: 'manual',
     database: ':memory:',
@@ -121,13 +132,31 @@ Dashboard('reconnects by itself after the server restarts, and catches up on wha
   assert.is(await page.locator('#banner').textContent(), '');
 });
 
-Dashboard('saves a screenshot, then says so when the runtime goes away', async (context) => {
+Dashboard('takes a full-page screenshot of what it shows, outside the tracked tree', async (context) => {
   const { page } = context;
-  await page.screenshot({
-    path: path.join(ROOT, 'docs/dashboard.png'),
-    fullPage: true,
-  });
-  assert.ok(existsSync(path.join(ROOT, 'docs/dashboard.png')));
+  for (const domain of DOMAINS) {
+    const row = page.locator(`tr[data-domain="${domain}"]`);
+    assert.ok(await row.isVisible(), `${domain} has a visible row`);
+    assert.ok((await row.locator('.status').textContent())?.includes('active'), `${domain} shows active`);
+  }
+  assert.ok(await page.locator('#log li').first().isVisible(), 'the event log shows events');
+  const dir = mkdtempSync(path.join(tmpdir(), 'thunderline-dashboard-'));
+  try {
+    const file = path.join(dir, 'dashboard.png');
+    const image = await page.screenshot({ path: file, fullPage: true });
+    // A PNG of the whole page: its signature, and the viewport's width in the IHDR chunk.
+    assert.equal([...image.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.is(image.readUInt32BE(16), 1400);
+    assert.ok(image.readUInt32BE(20) >= 900, `height ${image.readUInt32BE(20)}`);
+    assert.ok(readFileSync(file).equals(image), 'the file holds the screenshot');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.is(docsImageDigest(), context.docsImage, 'docs/dashboard.png is left as it was');
+});
+
+Dashboard('says so when the runtime goes away', async (context) => {
+  const { page } = context;
   await within(context.runtime.stop(), 'runtime stop');
   await page.locator('body[data-connection="disconnected"]').waitFor({ timeout: 5000 });
   const banner = await page.locator('#banner').textContent();
