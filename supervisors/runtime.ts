@@ -133,8 +133,18 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       await runtime.stop(`start failed: ${error instanceof Error ? error.message : String(error)}`);
       throw error;
     }
-    store.endRun(runId, system.clock.wallNow(), `start failed: ${error instanceof Error ? error.message : String(error)}`);
-    store.close();
+    // The first failure is the one to report: closing the run may fail for the same cause
+    // (a read-only or full disk), and must not hide it.
+    try {
+      store.endRun(runId, system.clock.wallNow(), `start failed: ${error instanceof Error ? error.message : String(error)}`);
+    } catch {
+      // The run stays open; the next runtime on the file closes it as unclean.
+    }
+    try {
+      store.close();
+    } catch {
+      // Closing releases the lock whatever SQLite says; the first failure is reported below.
+    }
     system.stop();
     throw error;
   }

@@ -1,8 +1,10 @@
 /**
  * Cerebros' own store: prepared statements on its two tables (`cerebros_runs`,
- * `cerebros_trials`), on its own connection to the runtime's database file. `:memory:` gets a
- * private in-memory database. Either way the shipped migrations are applied first (a no-op on
- * a file the registry store has already migrated).
+ * `cerebros_trials`), on its own connection to the runtime's database file, made by the
+ * registry store's connection setup (`src/store/connection.ts`): the same refusals, WAL,
+ * migrations (a no-op on a file the registry store has already migrated) and busy timeout 0.
+ * It takes no lock: it writes beside the registry store of the runtime that holds the file's
+ * lock. `:memory:` gets a private in-memory database.
  *
  * @example
  * const store = openCerebrosStore('./thunderline.db');
@@ -10,8 +12,7 @@
  * store.trials(runId); // []
  * store.close();
  */
-import Database from 'better-sqlite3';
-import { applyMigrations, loadMigrations } from '../../src/store/migrations.ts';
+import { openWriteConnection } from '../../src/store/connection.ts';
 
 /** A run as stored. */
 export interface CerebrosRunRow {
@@ -74,14 +75,7 @@ interface RunRecord {
 
 /** Opens cerebros' store on `path` (a file or `:memory:`). */
 export function openCerebrosStore(path: string): CerebrosStore {
-  const db = new Database(path, { timeout: 5000 });
-  try {
-    db.pragma('busy_timeout = 5000');
-    applyMigrations(db, loadMigrations());
-  } catch (error) {
-    db.close();
-    throw error;
-  }
+  const { db } = openWriteConnection(path, { lock: false });
   const insertRun = db.prepare<[string, string | null, number, number, string]>(
     "INSERT INTO cerebros_runs (run_id, runtime_run_id, started_at, status, seed, search_space) VALUES (?, ?, ?, 'running', ?, ?)",
   );
@@ -140,6 +134,7 @@ export function openCerebrosStore(path: string): CerebrosStore {
       })),
     trials: (runId) => (runId === undefined ? selectTrials.all() : selectRunTrials.all(runId)).map(toTrial),
     close() {
+      // A plain close: the registry store's connection, open beside it, checkpoints at its own close.
       if (db.open) db.close();
     },
   };

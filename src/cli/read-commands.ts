@@ -1,23 +1,45 @@
 /**
- * `thunderline status` and `thunderline history`: read the registry's SQLite file (read-only)
- * and print one row per domain, or the status changes newest first; `--json` for scripts.
+ * `thunderline status` and `thunderline history`: read the registry's SQLite file (read-only:
+ * they work on a read-only file or directory, create no file and never block a running
+ * `start`) and print one row per domain, or the status changes newest first; `--json` for
+ * scripts.
  *
  * @example
  * thunderline status --db ./thunderline.db
  * thunderline history --db ./thunderline.db --domain thunderbolt --limit 5 --json
  */
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { openStore } from '../store/open-store.ts';
-import type { RegistryStore } from '../store/registry-store.ts';
+import type { RegistryStore, RunRow } from '../store/registry-store.ts';
 import { parseFlags } from './parse.ts';
 import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
 
 const DEFAULT_DB = './thunderline.db';
 
-/** Opens the registry file read-only; a missing file is a usage error (exit 2). */
+/**
+ * Opens the registry file read-only. A missing file and an empty one (which SQLite would take
+ * for a new database) are the same mistake, a `--db` that names no database: a usage error
+ * (exit 2), not a failure of a runtime or of its store (exit 1).
+ */
 function openForReading(db: string): RegistryStore {
-  if (!existsSync(db)) throw usageError(`--db ${db}: no database there; run "thunderline start --db ${db}" first`);
+  if (isMissingOrEmpty(db)) throw usageError(`--db ${db}: no database there; run "thunderline start --db ${db}" first`);
   return openStore(db, { readonly: true });
+}
+
+function isMissingOrEmpty(file: string): boolean {
+  try {
+    const stat = statSync(file);
+    return stat.isFile() && stat.size === 0;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT';
+  }
+}
+
+/** How `status` describes a run. */
+function runState(run: RunRow): string {
+  if (run.stoppedAt !== null) return `stopped ${iso(run.stoppedAt)}: ${run.stopReason}`;
+  const pid = run.pid === null ? '' : ` as pid ${run.pid}`;
+  return `not closed: running${pid}, or killed (the next start on this file closes it as unclean)`;
 }
 
 function iso(ms: number | null | undefined): string {
@@ -38,7 +60,8 @@ function table(rows: string[][]): string[] {
 export const STATUS_HELP = `Usage: thunderline status [--db <path>] [--json]
 
 Prints one row per domain from the registry's SQLite file: status, tick of the last change,
-activation time, last update, and the run it belongs to.
+activation time, last update, and the run it belongs to. Opens the file read-only and creates
+nothing; works while "thunderline start" runs on it.
 
   --db <path>   the database file (default ${DEFAULT_DB})
   --json        print JSON: { run, domains }`;
@@ -69,8 +92,7 @@ export function runStatus(argv: string[], io: CliIo): number {
       return EXIT.ok;
     }
     if (run) {
-      const state = run.stoppedAt === null ? 'running (or killed)' : `stopped ${iso(run.stoppedAt)}: ${run.stopReason}`;
-      io.out(`run ${run.runId}  started ${iso(run.startedAt)}  ${state}`);
+      io.out(`run ${run.runId}  started ${iso(run.startedAt)}  ${runState(run)}`);
     }
     if (domains.length === 0) {
       io.out('no domains recorded yet');

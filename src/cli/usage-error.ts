@@ -18,6 +18,7 @@ const USAGE_CODES = new Set([
   'ERR_DB_NOT_SQLITE',
   'ERR_DB_DIRECTORY_MISSING',
   'ERR_DB_SCHEMA_NEWER',
+  'ERR_DB_NOT_THUNDERLINE',
 ]);
 
 /** A usage error (exit 2). */

@@ -11,6 +11,7 @@
  * store.close();
  */
 
+export { DatabaseLockedError, type LockHolder } from './lock.ts';
 export { MEMORY_PATH, type OpenStoreOptions, openStore } from './open-store.ts';
 export {
   type DomainRow,

@@ -3,9 +3,10 @@
  * refused with a clear error and the file is left byte-for-byte as it was.
  *
  * @example
- * const found = inspectDatabaseFile('./thunderline.db', migrations.version);
- * // throws ERR_DB_DIRECTORY_MISSING, ERR_DB_NOT_SQLITE or ERR_DB_SCHEMA_NEWER
+ * const found = inspectDatabaseFile('./thunderline.db');
+ * // throws ERR_DB_DIRECTORY_MISSING or ERR_DB_NOT_SQLITE
  * if (!found.exists) { ... a new database will be created ... }
+ * assertSchemaNotNewer(readOnlyConnection, './thunderline.db', migrations); // ERR_DB_SCHEMA_NEWER
  *
  * @internal Used by `openStore`; not part of the public API.
  */
@@ -18,8 +19,6 @@ import { findUnknownMigration, type KnownMigration, type MigrationSet, readAppli
 
 /** The 16 bytes every SQLite 3 database file starts with. */
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
-/** Where the header keeps `user_version`: a big-endian 32-bit integer at byte 60. */
-const USER_VERSION_OFFSET = 60;
 const HEADER_BYTES = 100;
 
 /** What the pre-open checks learned about the file. */
@@ -29,14 +28,14 @@ export interface FileInspection {
 }
 
 /**
- * Checks the directory and, when the file exists, its header: the SQLite magic and the
- * `user_version` against ours. Reads the file with plain `fs`, so nothing is created or
- * changed whatever the outcome.
+ * Checks the directory and, when the file exists, that it starts with the SQLite header. Reads
+ * the file with plain `fs`, so nothing is created or changed whatever the outcome. Whose
+ * database it is and its schema version are checked next, on a read-only connection
+ * (`connection.ts`): another application's file may have any `user_version`.
  *
  * @param filePath the database path as the user gave it (not `:memory:`)
- * @param schemaVersion this build's schema version
  */
-export function inspectDatabaseFile(filePath: string, schemaVersion: number): FileInspection {
+export function inspectDatabaseFile(filePath: string): FileInspection {
   const dir = path.dirname(filePath);
   const dirState = directoryState(dir);
   if (dirState !== 'directory') {
@@ -70,17 +69,14 @@ export function inspectDatabaseFile(filePath: string, schemaVersion: number): Fi
       `database "${filePath}" is not an SQLite database (it does not start with the SQLite header); it was left untouched; pass another --db path`,
     );
   }
-  if (header.length >= USER_VERSION_OFFSET + 4) {
-    const userVersion = header.readInt32BE(USER_VERSION_OFFSET);
-    if (userVersion > schemaVersion) throw schemaNewer(filePath, userVersion, schemaVersion);
-  }
   return { exists: true };
 }
 
 /**
- * The authoritative version check, on an open connection before anything is written: the
- * header may be stale while a write-ahead log holds newer pages, and a database migrated by
- * another build may record a migration we do not know even at the same count.
+ * The version check, on an open connection before anything is written (a read-only one first,
+ * then the writer's under the lock): the header may be stale while a write-ahead log holds
+ * newer pages, and a database migrated by another build may record a migration we do not know
+ * even at the same count.
  *
  * @returns the database's schema version (0 for a new database)
  */

@@ -87,12 +87,17 @@ export interface HistoryRow {
 export interface RunRow {
   runId: string;
   startedAt: number;
-  /** null while the run is going, or when it was killed before it could stop */
+  /**
+   * null while the run is going, or when its process died and no runtime has taken the file
+   * since (the next one closes it: `stopReason` then begins `unclean`)
+   */
   stoppedAt: number | null;
   stopReason: string | null;
   /** null for manual ticks */
   tickIntervalMs: number | null;
   version: string;
+  /** the process that ran it (null for runs recorded before this was kept) */
+  pid: number | null;
 }
 
 /**
@@ -105,7 +110,7 @@ export interface RegistryStore {
   readonly path: string;
   /** True when opened with `readonly: true`: the write methods throw `ERR_DB_FAILURE`. */
   readonly readonly: boolean;
-  /** Records a runtime start. A run id already recorded is an `ERR_DB_FAILURE`. */
+  /** Records a runtime start, with this process's id. A run id already recorded is an `ERR_DB_FAILURE`. */
   beginRun(run: RunStart): void;
   /** Records a runtime stop; does nothing when `runId` was never begun. */
   endRun(runId: string, stoppedAt: number, stopReason: string): void;
@@ -123,6 +128,9 @@ export interface RegistryStore {
   readRuns(limit?: number): RunRow[];
   /** The newest run, if any. */
   latestRun(): RunRow | undefined;
-  /** Checkpoints the write-ahead log and closes the database. Idempotent. */
+  /**
+   * Closes the database; a writer first checkpoints the write-ahead log (leaving one file in
+   * rollback-journal mode when no reader is reading), then releases the file's lock. Idempotent.
+   */
   close(): void;
 }

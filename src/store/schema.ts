@@ -66,4 +66,9 @@ export const runtimeRuns = sqliteTable('runtime_runs', {
   /** null means manual ticks */
   tickIntervalMs: integer('tick_interval_ms'),
   version: text('version').notNull(),
+  /**
+   * The process that ran it; while the run is open, the holder of the file's lock
+   * (`src/store/lock.ts`). null for runs recorded before this column existed.
+   */
+  pid: integer('pid'),
 });

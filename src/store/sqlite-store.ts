@@ -14,6 +14,8 @@ import type Database from 'better-sqlite3';
 import { and, desc, eq, type SQL, sql } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { describeValue, ThunderlineError } from '../errors.ts';
+import { closeWriteConnection } from './connection.ts';
+import type { DatabaseLock } from './lock.ts';
 import { messageOf } from './preflight.ts';
 import type {
   DomainRow,
@@ -26,6 +28,7 @@ import type {
   StoreMetadata,
 } from './registry-store.ts';
 import { activeDomainRegistry, domainActivationHistory, runtimeRuns } from './schema.ts';
+import type { DomainStatusName } from './status-names.ts';
 
 const DEFAULT_LIMIT = 100;
 const EMPTY_METADATA = '{}';
@@ -44,9 +47,10 @@ type UpsertParams = [
 
 /** The write path, prepared once: the driver's statements are 3-8x faster than drizzle's builder. */
 interface Writers {
-  insertRun: Database.Statement<[runId: string, startedAt: number, tickIntervalMs: number | null, version: string]>;
+  insertRun: Database.Statement<[runId: string, startedAt: number, tickIntervalMs: number | null, version: string, pid: number]>;
   endRun: Database.Statement<[stoppedAt: number, stopReason: string, runId: string]>;
   writeBatch: Database.Transaction<(changes: readonly StatusChange[]) => void>;
+  closeUncleanRuns: Database.Transaction<() => string[]>;
 }
 
 /** @internal How `openStore` opened the connection. */
@@ -63,14 +67,17 @@ export class SqliteRegistryStore implements RegistryStore {
   readonly #path: string;
   readonly #mode: SqliteStoreMode;
   readonly #writers: Writers | undefined;
+  readonly #lock: DatabaseLock | undefined;
   #closed = false;
 
-  constructor(db: Database.Database, path: string, mode: SqliteStoreMode) {
+  /** @param lock the file's lock, held by a writer and released by `close` */
+  constructor(db: Database.Database, path: string, mode: SqliteStoreMode, lock?: DatabaseLock) {
     this.#db = db;
     this.#orm = drizzle(db);
     this.#path = path;
     this.#mode = mode;
     this.#writers = mode.readonly ? undefined : prepareWriters(db);
+    this.#lock = lock;
   }
 
   get path(): string {
@@ -83,7 +90,10 @@ export class SqliteRegistryStore implements RegistryStore {
 
   beginRun(run: RunStart): void {
     const writers = this.#writable('beginRun');
-    this.#guard(`beginRun "${run.runId}"`, () => writers.insertRun.run(run.runId, run.startedAt, run.tickIntervalMs, run.version));
+    // The run's process: while the run is open, the holder of the file's lock.
+    this.#guard(`beginRun "${run.runId}"`, () =>
+      writers.insertRun.run(run.runId, run.startedAt, run.tickIntervalMs, run.version, process.pid),
+    );
   }
 
   endRun(runId: string, stoppedAt: number, stopReason: string): void {
@@ -135,19 +145,33 @@ export class SqliteRegistryStore implements RegistryStore {
     return this.readRuns(1)[0];
   }
 
+  /**
+   * Closes every run left open, which only a dead process can have done once this store holds
+   * the file's lock: `stopped_at` is the last moment the ledger heard from the run (its last
+   * history row, else its start), `stop_reason` begins `unclean`, and each of its domains still
+   * running (not already `inactive` or `failed`) gets a `deactivated` history row and the status
+   * `inactive`, as a clean stop would have recorded. One transaction. Called by `openStore`.
+   *
+   * @returns the runs closed, as they are now recorded
+   */
+  closeUncleanRuns(): RunRow[] {
+    const writers = this.#writable('closeUncleanRuns');
+    const closed = this.#guard('closeUncleanRuns', () => writers.closeUncleanRuns());
+    return closed.map(
+      (runId) =>
+        this.#guard('closeUncleanRuns', () => this.#orm.select().from(runtimeRuns).where(eq(runtimeRuns.runId, runId)).get()) as RunRow,
+    );
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (!this.#mode.readonly) {
-      try {
-        if (this.#mode.wal) this.#db.pragma('wal_checkpoint(TRUNCATE)');
-        this.#db.pragma('optimize');
-      } catch {
-        // Best effort: every committed batch is already durable in the WAL, and the next
-        // open (or the last connection's close) checkpoints it anyway.
-      }
+    try {
+      if (this.#mode.readonly) this.#guard('close', () => this.#db.close());
+      else this.#guard('close', () => closeWriteConnection({ db: this.#db, wal: this.#mode.wal }));
+    } finally {
+      this.#lock?.release();
     }
-    this.#guard('close', () => this.#db.close());
   }
 
   #open(operation: string): void {
@@ -198,27 +222,68 @@ function prepareWriters(db: Database.Database): Writers {
        updated_at = excluded.updated_at,
        run_id = excluded.run_id`,
   );
-  return {
-    insertRun: db.prepare('INSERT INTO runtime_runs (run_id, started_at, tick_interval_ms, version) VALUES (?, ?, ?, ?)'),
-    endRun: db.prepare('UPDATE runtime_runs SET stopped_at = ?, stop_reason = ? WHERE run_id = ?'),
-    writeBatch: db.transaction((changes: readonly StatusChange[]) => {
-      for (const change of changes) {
-        const metadata = change.metadata === undefined ? EMPTY_METADATA : JSON.stringify(change.metadata);
-        const activatedAt = change.event === 'activated' ? change.occurredAt : null;
-        insertHistory.run(change.runId, change.domain, change.event, change.tick, change.occurredAt, metadata);
-        upsertDomain.run(
-          crypto.randomUUID(),
-          change.domain,
-          change.status,
-          change.tick,
-          metadata,
-          activatedAt,
-          change.occurredAt,
-          change.runId,
-        );
-      }
-    }),
+  const writeChanges = (changes: readonly StatusChange[]): void => {
+    for (const change of changes) {
+      const metadata = change.metadata === undefined ? EMPTY_METADATA : JSON.stringify(change.metadata);
+      const activatedAt = change.event === 'activated' ? change.occurredAt : null;
+      insertHistory.run(change.runId, change.domain, change.event, change.tick, change.occurredAt, metadata);
+      upsertDomain.run(
+        crypto.randomUUID(),
+        change.domain,
+        change.status,
+        change.tick,
+        metadata,
+        activatedAt,
+        change.occurredAt,
+        change.runId,
+      );
+    }
   };
+  return {
+    insertRun: db.prepare('INSERT INTO runtime_runs (run_id, started_at, tick_interval_ms, version, pid) VALUES (?, ?, ?, ?, ?)'),
+    endRun: db.prepare('UPDATE runtime_runs SET stopped_at = ?, stop_reason = ? WHERE run_id = ?'),
+    writeBatch: db.transaction(writeChanges),
+    closeUncleanRuns: db.transaction(() => closeUncleanRuns(db, writeChanges)),
+  };
+}
+
+/** The statuses a clean stop leaves as they are: the domain had already stopped, or given up. */
+const STOPPED_STATUSES: readonly DomainStatusName[] = ['inactive', 'failed'];
+
+function closeUncleanRuns(db: Database.Database, writeChanges: (changes: readonly StatusChange[]) => void): string[] {
+  const open = db
+    .prepare<[], { run_id: string; started_at: number; pid: number | null }>(
+      'SELECT run_id, started_at, pid FROM runtime_runs WHERE stopped_at IS NULL ORDER BY started_at, rowid',
+    )
+    .all();
+  // Newest row first, by id: the dead run's rows are usually the last of the table.
+  const lastHeard = db.prepare<[string], { occurred_at: number }>(
+    'SELECT occurred_at FROM domain_activation_history WHERE run_id = ? ORDER BY id DESC LIMIT 1',
+  );
+  const running = db.prepare<[string], { domain_name: string; status: DomainStatusName; tick_count: number }>(
+    `SELECT domain_name, status, tick_count FROM active_domain_registry
+     WHERE run_id = ? AND status NOT IN (${STOPPED_STATUSES.map((status) => `'${status}'`).join(', ')})
+     ORDER BY domain_name`,
+  );
+  const close = db.prepare<[number, string, string]>('UPDATE runtime_runs SET stopped_at = ?, stop_reason = ? WHERE run_id = ?');
+  for (const run of open) {
+    const stoppedAt = lastHeard.get(run.run_id)?.occurred_at ?? run.started_at;
+    const who = run.pid === null ? 'the process' : `the process (pid ${run.pid})`;
+    const reason = `unclean: ${who} ended without closing the run; closed by the next runtime on this file`;
+    writeChanges(
+      running.all(run.run_id).map((domain) => ({
+        runId: run.run_id,
+        domain: domain.domain_name,
+        event: 'deactivated',
+        status: 'inactive',
+        tick: domain.tick_count,
+        occurredAt: stoppedAt,
+        metadata: { reason, previousStatus: domain.status },
+      })),
+    );
+    close.run(stoppedAt, reason, run.run_id);
+  }
+  return open.map((run) => run.run_id);
 }
 
 function plural(count: number, noun: string): string {

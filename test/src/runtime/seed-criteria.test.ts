@@ -141,7 +141,7 @@ phase1('the three registry tables exist, with the columns of docs/api.md, in WAL
   }
   assert.equal(columns.registry, ['id', 'domain_name', 'status', 'tick_count', 'metadata', 'activated_at', 'updated_at', 'run_id']);
   assert.equal(columns.history, ['id', 'run_id', 'domain_name', 'event', 'tick_count', 'occurred_at', 'metadata']);
-  assert.equal(columns.runs, ['run_id', 'started_at', 'stopped_at', 'stop_reason', 'tick_interval_ms', 'version']);
+  assert.equal(columns.runs, ['run_id', 'started_at', 'stopped_at', 'stop_reason', 'tick_interval_ms', 'version', 'pid']);
 });
 
 phase1.run();

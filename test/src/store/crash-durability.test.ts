@@ -98,12 +98,16 @@ crash('keeps every acknowledged row and an intact file when the writer is SIGKIL
     db.close();
   }
 
+  // The next writer recovers the log, then closes the run the killed writer left open.
   const store = openStore(context.dbPath);
   try {
-    const newest = store.readHistory({ limit: 1 })[0];
+    const killedRows = store.readHistory({ limit: 1_000_000 }).filter((row) => row.metadata.reason === undefined);
+    const newest = killedRows[0];
     assert.ok(newest && newest.id >= acknowledged, `newest history id ${newest?.id} >= ${acknowledged}`);
     assert.is(store.readDomains().length, 20);
-    assert.is(store.latestRun()?.stoppedAt, null);
+    const run = store.latestRun();
+    assert.is(run?.stoppedAt, newest?.occurredAt, 'closed when the ledger last heard from it');
+    assert.match(run?.stopReason ?? '', /^unclean: /);
   } finally {
     store.close();
   }

@@ -59,7 +59,16 @@ migrations('creates the three tables with exactly the documented column names', 
       'occurred_at',
       'metadata',
     ]);
-    assert.equal(columnsOf(db, 'runtime_runs'), ['run_id', 'started_at', 'stopped_at', 'stop_reason', 'tick_interval_ms', 'version']);
+    // The documented columns, then the holder's process id (the lock's holder, named when a second runtime is refused).
+    assert.equal(columnsOf(db, 'runtime_runs'), [
+      'run_id',
+      'started_at',
+      'stopped_at',
+      'stop_reason',
+      'tick_interval_ms',
+      'version',
+      'pid',
+    ]);
   } finally {
     db.close();
   }

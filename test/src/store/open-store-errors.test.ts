@@ -103,6 +103,7 @@ const newer = dirSuite('refusing a newer schema');
 newer('refuses a database whose user_version is higher than ours and leaves it untouched', ({ dir }) => {
   const file = path.join(dir, 'future.db');
   const ours = ourSchemaVersion();
+  openStore(file).close();
   const db = new Database(file);
   db.exec('CREATE TABLE something_new (x)');
   db.pragma(`user_version = ${ours + 7}`);
@@ -193,7 +194,7 @@ readonly('refuses writes', ({ dir }) => {
 readonly('refuses an SQLite file that was never migrated', ({ dir }) => {
   const file = path.join(dir, 'other.db');
   const db = new Database(file);
-  db.exec('CREATE TABLE t (x)');
+  db.exec('CREATE TABLE scratch (x); DROP TABLE scratch');
   db.close();
   const error = catchThunderlineError(() => openStore(file, { readonly: true }));
   assert.is(error.code, 'ERR_DB_FAILURE');

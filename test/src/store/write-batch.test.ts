@@ -196,6 +196,7 @@ runs('records a run from begin to end', ({ store }) => {
     stopReason: null,
     tickIntervalMs: 1000,
     version: '0.1.0',
+    pid: process.pid,
   });
   store.endRun('r1', 5_000, 'normal');
   assert.equal(store.latestRun(), {
@@ -205,6 +206,7 @@ runs('records a run from begin to end', ({ store }) => {
     stopReason: 'normal',
     tickIntervalMs: 1000,
     version: '0.1.0',
+    pid: process.pid,
   });
 });
 

@@ -1,0 +1,1 @@
+ALTER TABLE `runtime_runs` ADD `pid` integer;
