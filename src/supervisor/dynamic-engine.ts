@@ -22,7 +22,12 @@ import { shutdownChild } from './shutdown.ts';
 import { type AnyActorRef, type BackoffOptions, IGNORE, type NormalizedChildSpec } from './spec.ts';
 import type { ChildInfo, RestartBudget } from './supervisor.ts';
 
-/** Dynamic supervisor options with every default filled in. */
+/**
+ * Dynamic supervisor options with every default filled in.
+ *
+ * @example
+ * const options = validateDynamicSupervisorOptions({ name: 'rooms' }); // maxChildren: Infinity, extraArguments: []
+ */
 export interface NormalizedDynamicOptions {
   /** The display name (a via name's key when it is a string). */
   readonly name: string;
@@ -36,7 +41,12 @@ export interface NormalizedDynamicOptions {
   readonly backoff: Required<BackoffOptions> | undefined;
 }
 
-/** One child of a dynamic supervisor. */
+/**
+ * One child of a dynamic supervisor.
+ *
+ * @example
+ * const child = engine.children.get(ref); // { key: ref, ref, status: 'running', restarts: 0, ... }
+ */
 export interface DynamicChild {
   /**
    * The ref the child is known by: its running actor, or while it is restarting the actor that
@@ -54,19 +64,34 @@ export interface DynamicChild {
   since: number;
 }
 
-/** Messages the dynamic supervisor sends itself. */
+/**
+ * Messages the dynamic supervisor sends itself.
+ *
+ * @example
+ * self.cast({ type: 'restart', key: child.key, count: true, since: child.since });
+ */
 export type DynamicControlMsg =
   | { type: 'child_exit'; signal: ExitSignal }
   | { type: 'restart'; key: AnyActorRef; count: boolean; since: number };
 
-/** Thrown to unwind a start or restart whose supervisor died while it awaited. */
+/**
+ * Thrown to unwind a start or restart whose supervisor died while it awaited.
+ *
+ * @example
+ * if (!self.alive) throw new SupervisorGone('rooms');
+ */
 export class SupervisorGone extends Error {
   constructor(readonly supervisor: string) {
     super(`supervisor "${supervisor}" exited`);
   }
 }
 
-/** @internal the mutable state of one dynamic supervisor actor */
+/**
+ * @internal the mutable state of one dynamic supervisor actor
+ *
+ * @example
+ * const engine = new DynamicEngine(validateDynamicSupervisorOptions({ name: 'rooms' }), system, cell);
+ */
 export class DynamicEngine {
   /** Children by the ref they are known by; insertion order is start (or last restart) order. */
   readonly children = new Map<AnyActorRef, DynamicChild>();

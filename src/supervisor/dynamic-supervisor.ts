@@ -29,16 +29,31 @@ import { type AnyActorRef, type BackoffOptions, type ChildSpec, validateChildSpe
 import type { ChildInfo, RestartBudget } from './supervisor.ts';
 import type { ChildCounts, SupervisorTree } from './supervisor-ref.ts';
 
-/** A child spec for a dynamic supervisor: `id` is optional and only passed on to `start`. */
+/**
+ * A child spec for a dynamic supervisor: `id` is optional and only passed on to `start`.
+ *
+ * @example
+ * const spec: DynamicChildSpec = { restart: 'transient', start: ({ system }) => spawnActor(system, room, undefined) };
+ */
 export type DynamicChildSpec = Omit<ChildSpec, 'id'> & { id?: string };
 
-/** Every message a dynamic supervisor handles. */
+/**
+ * Every message a dynamic supervisor handles.
+ *
+ * @example
+ * const outcome = await sup.call({ type: 'terminate_child', ref }, Number.POSITIVE_INFINITY);
+ */
 export type DynamicSupervisorMsg =
   | DynamicControlMsg
   | { type: 'start_child'; spec: DynamicChildSpec }
   | { type: 'terminate_child'; ref: ActorRef<never> };
 
-/** Options of {@link startDynamicSupervisor}. */
+/**
+ * Options of {@link startDynamicSupervisor}.
+ *
+ * @example
+ * const options: DynamicSupervisorOptions = { name: 'rooms', maxChildren: 1000, extraArguments: [config] };
+ */
 export interface DynamicSupervisorOptions {
   /** Name used in events and errors (default `'dynamic_supervisor'`), or a via name to register it under. */
   name?: string | ViaName;
@@ -54,7 +69,12 @@ export interface DynamicSupervisorOptions {
   backoff?: BackoffOptions;
 }
 
-/** The `id` a child spec without one passes to its `start`. */
+/**
+ * The `id` a child spec without one passes to its `start`.
+ *
+ * @example
+ * await sup.startChild({ start: ({ id }) => (id === DEFAULT_DYNAMIC_CHILD_ID ? startAnonymous() : startNamed(id)) });
+ */
 export const DEFAULT_DYNAMIC_CHILD_ID = 'dynamic_child';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; code: ErrorCode; message: string; cause?: unknown };
@@ -138,7 +158,13 @@ async function startChild(engine: DynamicEngine, raw: DynamicChildSpec): Promise
   }
 }
 
-/** A running dynamic supervisor: an actor ref plus Elixir's `DynamicSupervisor` API. */
+/**
+ * A running dynamic supervisor: an actor ref plus Elixir's `DynamicSupervisor` API.
+ *
+ * @example
+ * const sup: DynamicSupervisorRef = await startDynamicSupervisor(system, { name: 'rooms' });
+ * const monitorRef = monitor(watcher, sup); // monitors and links work on it like on any actor
+ */
 export class DynamicSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
   /** @internal */
   constructor(
@@ -275,7 +301,13 @@ function optionError(path: string, rule: string, got: unknown): ThunderlineError
   return new ThunderlineError('ERR_INVALID_SUPERVISOR_OPTIONS', `${path} ${rule}, got ${describeValue(got)}`);
 }
 
-/** Validates dynamic supervisor options (the shared ones as `validateSupervisorOptions` does) and fills in defaults. */
+/**
+ * Validates dynamic supervisor options (the shared ones as `validateSupervisorOptions` does) and
+ * fills in defaults; throws `ERR_INVALID_SUPERVISOR_OPTIONS`.
+ *
+ * @example
+ * validateDynamicSupervisorOptions({ maxChildren: -1 }); // throws: supervisor "dynamic_supervisor": maxChildren must be ...
+ */
 export function validateDynamicSupervisorOptions(raw: DynamicSupervisorOptions): NormalizedDynamicOptions {
   if (typeof raw !== 'object' || raw === null) throw optionError('dynamic supervisor options', 'must be an object', raw);
   const {

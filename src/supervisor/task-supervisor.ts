@@ -16,7 +16,7 @@ import type { ActorSystem } from '../actor/actor-system.ts';
 import type { ExitSignal } from '../actor/behaviour.ts';
 import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
 import type { ViaName } from '../actor/naming.ts';
-import { ThunderlineError } from '../errors.ts';
+import { describeValue, ThunderlineError } from '../errors.ts';
 import {
   createDynamicSupervisor,
   type DynamicChildSpec,
@@ -28,7 +28,12 @@ import type { ChildCounts, SupervisorTree } from './supervisor-ref.ts';
 import { attachTask, awaitTask, shutdownTask, spawnTask, Task, type TaskJob, type TaskResult, taskBehaviour, yieldTask } from './task.ts';
 import { type AsyncStreamOptions, asyncStream } from './task-stream.ts';
 
-/** Options of {@link startTaskSupervisor}. */
+/**
+ * Options of {@link startTaskSupervisor}.
+ *
+ * @example
+ * const options: TaskSupervisorOptions = { name: 'tasks', maxChildren: 100 };
+ */
 export interface TaskSupervisorOptions {
   /** Name used in events and errors (default `'task_supervisor'`), or a via name to register it under. */
   name?: string | ViaName;
@@ -39,7 +44,12 @@ export interface TaskSupervisorOptions {
   maxSeconds?: number;
 }
 
-/** Options of {@link TaskSupervisorRef.async} and {@link TaskSupervisorRef.asyncNolink}. */
+/**
+ * Options of {@link TaskSupervisorRef.async} and {@link TaskSupervisorRef.asyncNolink}.
+ *
+ * @example
+ * await tasks.async(() => work(), { owner: ctx.self, shutdown: 'brutal_kill' });
+ */
 export interface AsyncOptions {
   /** The actor the task belongs to: linked to it (`async`) or monitoring it (`asyncNolink`). */
   owner?: ActorRef<never>;
@@ -47,7 +57,12 @@ export interface AsyncOptions {
   shutdown?: number | 'brutal_kill';
 }
 
-/** Options of {@link TaskSupervisorRef.startChild}. */
+/**
+ * Options of {@link TaskSupervisorRef.startChild}.
+ *
+ * @example
+ * await tasks.startChild(() => pollForever(), { restart: 'permanent' });
+ */
 export interface StartTaskOptions {
   /** Default `'temporary'`; a permanent or transient task runs `fn` again after it exits. */
   restart?: RestartType;
@@ -56,7 +71,18 @@ export interface StartTaskOptions {
 
 type TaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 
-/** A running task supervisor: an actor ref plus Elixir's `Task.Supervisor` and `Task` API. */
+function checkFn(what: string, fn: unknown): void {
+  if (typeof fn !== 'function')
+    throw new ThunderlineError('ERR_INVALID_OPTION', `${what}: fn must be a function, got ${describeValue(fn)}`);
+}
+
+/**
+ * A running task supervisor: an actor ref plus Elixir's `Task.Supervisor` and `Task` API.
+ *
+ * @example
+ * const tasks: TaskSupervisorRef = await startTaskSupervisor(system);
+ * tasks.supervisor.restartBudget(); // the dynamic supervisor underneath
+ */
 export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
   /** @internal */
   constructor(
@@ -101,7 +127,8 @@ export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
   /**
    * Runs `fn(signal)` in a new task under this supervisor. With `owner`, the task is linked to it
    * before it runs: a crash of either takes the other (an owner that traps exits gets an `EXIT`
-   * instead). `signal` aborts when the task is stopped. Rejects `ERR_MAX_CHILDREN` when full.
+   * instead). `signal` aborts when the task is stopped. Rejects `ERR_MAX_CHILDREN` when full,
+   * `ERR_NOPROC` when `owner` is dead, `ERR_INVALID_OPTION` when `fn` is not a function.
    *
    * @example
    * const task = await tasks.async(() => compute(input), { owner: ctx.self });
@@ -130,6 +157,7 @@ export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
    * await tasks.startChild(() => sendWelcomeMail(user));
    */
   async startChild(fn: TaskFn<unknown>, options: StartTaskOptions = {}): Promise<ActorRef<never>> {
+    checkFn('startChild', fn);
     const job: TaskJob = { fn, task: undefined };
     const spec: DynamicChildSpec = {
       id: 'task',
@@ -223,6 +251,11 @@ export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
    * or that item yields `{ exit: 'timeout' }` and the stream goes on (`'kill_task'`). `break`
    * stops the running tasks. Throws `ERR_INVALID_OPTION` at once for bad options.
    *
+   * The items run on up to `maxConcurrency` worker tasks that each take item after item, so
+   * `signal` belongs to the worker running the item: it aborts when that task is stopped (the
+   * item timed out with `'kill_task'`, the stream ended early or failed, the supervisor shut
+   * down). Remove the listeners you add to it once your item is done (`fetch` does).
+   *
    * @example
    * for await (const result of tasks.asyncStream(ids, (id) => load(id), { maxConcurrency: 8, ordered: false })) {
    *   if ('exit' in result) console.warn('failed', result.exit);
@@ -245,7 +278,11 @@ export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
   /** @internal the start behind `async` and `asyncNolink` */
   private async startTask<T>(fn: TaskFn<T>, options: AsyncOptions, mode: 'link' | 'nolink'): Promise<Task<Awaited<T>>> {
     const { owner, shutdown = 5000 } = options;
-    if (owner !== undefined) cellOf(owner, `${mode === 'link' ? 'async' : 'asyncNolink'}: options.owner`);
+    const what = mode === 'link' ? 'async' : 'asyncNolink';
+    checkFn(what, fn);
+    if (owner !== undefined && !cellOf(owner, `${what}: options.owner`).alive) {
+      throw new ThunderlineError('ERR_NOPROC', `${what}: options.owner names ${owner.id}, which is not alive`);
+    }
     const task = new Task<Awaited<T>>(this.system, owner);
     const job: TaskJob = { fn, task: task as Task<unknown> };
     const spec: DynamicChildSpec = {

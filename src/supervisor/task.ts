@@ -16,10 +16,21 @@ import { cellOf, demonitor, link, type MonitorRef, monitor, unlink } from '../ac
 import { formatReason, ThunderlineError } from '../errors.ts';
 import { shutdownChild } from './shutdown.ts';
 
-/** How a task ended: `{ ok: value }` when its function returned, `{ exit: reason }` when it exited without. */
+/**
+ * How a task ended: `{ ok: value }` when its function returned, `{ exit: reason }` when it exited without.
+ *
+ * @example
+ * const result: TaskResult<number> | undefined = await yieldTask(task, 100);
+ * if (result && 'ok' in result) console.log(result.ok);
+ */
 export type TaskResult<T> = { ok: T } | { exit: unknown };
 
-/** The actor of a task: a stop is an immediate exit with the stop's reason (no `terminate`). */
+/**
+ * The actor of a task: a stop is an immediate exit with the stop's reason (no `terminate`).
+ *
+ * @example
+ * await taskRef.stop(); // the task has exited with 'shutdown', whatever its function was doing
+ */
 export class TaskCell<S, M extends Message, A> extends ActorCell<S, M, A> {
   override stop(reason: unknown = 'shutdown'): Promise<ExitSignal> {
     this.kill(reason);
@@ -27,7 +38,12 @@ export class TaskCell<S, M extends Message, A> extends ActorCell<S, M, A> {
   }
 }
 
-/** How a new task is tied to its owner. */
+/**
+ * How a new task is tied to its owner.
+ *
+ * @example
+ * const ties: TaskTies = { link: ctx.self };
+ */
 export interface TaskTies {
   /** Linked both ways before the task runs (Elixir's `Task.Supervisor.async`). */
   link?: ActorRef<never> | undefined;
@@ -59,7 +75,13 @@ export function spawnTask<S, M extends Message, A>(
   return cell.start(args);
 }
 
-/** A running (or finished) task, as `async` / `asyncNolink` return it (Elixir's `%Task{}`). */
+/**
+ * A running (or finished) task, as `async` / `asyncNolink` return it (Elixir's `%Task{}`).
+ *
+ * @example
+ * const task = await tasks.asyncNolink(() => work(), { owner: ctx.self });
+ * task.ref; // its actor; task.monitor names the owner's DOWN
+ */
 export class Task<T> {
   private cell: ActorRef<never> | undefined;
   private held: MonitorRef | undefined;
@@ -199,7 +221,12 @@ export async function shutdownTask<T>(task: Task<T>, shutdown: number | 'brutal_
   return result.exit === (shutdown === 'brutal_kill' ? 'killed' : 'shutdown') ? undefined : result;
 }
 
-/** What a task actor runs: `fn`, and the task that keeps its result (none for `startChild`). */
+/**
+ * What a task actor runs: `fn`, and the task that keeps its result (none for `startChild`).
+ *
+ * @example
+ * const job: TaskJob = { fn: () => sendMail(user), task: undefined };
+ */
 export interface TaskJob {
   readonly fn: (signal: AbortSignal) => unknown;
   readonly task: Task<unknown> | undefined;
@@ -212,6 +239,9 @@ const RUN: RunMsg = { type: 'run' };
  * A task actor: `init` queues the run, so the start returns at once and the function runs as the
  * actor's first message; its value settles the task, then the actor exits `'normal'`. A throw
  * crashes it with the thrown value (a linked owner goes too, unless it traps exits).
+ *
+ * @example
+ * const ref = await spawnTask(system, taskBehaviour, { fn: () => 42, task: undefined });
  */
 export const taskBehaviour: Behaviour<TaskJob, RunMsg, TaskJob> = {
   name: 'task',

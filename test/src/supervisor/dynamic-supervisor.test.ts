@@ -483,7 +483,10 @@ terminate('terminate/2 terminates children with expired integer shutdown (dynami
   const child3 = await startWorker(sup, worker({ shutdown: 1 }));
   const stopped = later(bounded(sup.stop(), 'stop'));
   await bounded(hanging.promise, "child2's terminate");
-  await until(() => !child1.alive && !child3.alive);
+  await bounded(
+    until(() => !child1.alive && !child3.alive),
+    'child1 and child3 to stop',
+  );
   assert.ok(child2.alive, 'still in its terminate');
   context.clock.advance(1);
   await stopped;
@@ -505,7 +508,10 @@ terminate('terminate/2 stops every child at once, as Elixir does (not one after 
   const children = await threeChildren(sup, worker({ shutdown: 'infinity', log, terminateGate: held.promise }));
   log.length = 0;
   const stopped = later(bounded(sup.stop(), 'stop'));
-  await until(() => log.length === 3);
+  await bounded(
+    until(() => log.length === 3),
+    'all three in terminate',
+  );
   assert.equal(log, ['terminate:w', 'terminate:w', 'terminate:w'], 'all three are in terminate before any finishes');
   held.open();
   await stopped;

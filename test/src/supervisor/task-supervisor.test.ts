@@ -374,6 +374,19 @@ supervisor('terminate_child/2 (task/supervisor_test.exs)', async (context) => {
   assert.is((await rejection(() => tasks.terminateChild(ref))).code, 'ERR_CHILD_NOT_FOUND');
 });
 
+supervisor('async/1 with a dead owner rejects ERR_NOPROC; a non-function rejects ERR_INVALID_OPTION', async (context) => {
+  const tasks = await startTasks(context);
+  const owner = await startOwner(context, []);
+  owner.kill('gone');
+  const error = await rejection(() => tasks.async(async () => 1, { owner }));
+  assert.is(error.code, 'ERR_NOPROC');
+  assert.is(error.message, `async: options.owner names ${owner.id}, which is not alive`);
+  const notFn = await rejection(() => tasks.asyncNolink('work' as unknown as () => number));
+  assert.is(notFn.code, 'ERR_INVALID_OPTION');
+  assert.is(notFn.message, 'asyncNolink: fn must be a function, got "work"');
+  assert.equal(tasks.children(), [], 'nothing started');
+});
+
 supervisor('reports its tasks as supervisor events', async (context) => {
   const tasks = await startTasks(context);
   const task = await tasks.async(async () => 1);
@@ -877,6 +890,21 @@ stream('asyncStream reads its input lazily: never more than maxConcurrency items
   }
   assert.is(most, 3, 'never more than maxConcurrency at once');
   await iterator.return?.();
+});
+
+stream('asyncStream: next() called again before the last one settled answers in order', async (context) => {
+  const tasks = await startTasks(context);
+  const items = new Items<number>();
+  const iterator = tasks.asyncStream([1, 2, 3], items.fn, { maxConcurrency: 3 })[Symbol.asyncIterator]();
+  const calls = [iterator.next(), iterator.next(), iterator.next(), iterator.next()].map(later);
+  for (const item of [3, 2, 1]) await items.release(item);
+  const results = await bounded(Promise.all(calls), 'the four calls');
+  assert.equal(results, [
+    { value: ok(1), done: false },
+    { value: ok(2), done: false },
+    { value: ok(3), done: false },
+    { value: undefined, done: true },
+  ]);
 });
 
 stream('asyncStream: a worker killed from outside loses its item with { exit: reason }, and a new worker goes on', async (context) => {
