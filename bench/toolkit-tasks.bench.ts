@@ -36,6 +36,19 @@ async function pool(fn: (item: number) => unknown): Promise<void> {
   if (results.length !== ITEMS) throw new Error('pool lost items');
 }
 
+/** The same pool as an async generator: batches of 8 through `Promise.all`, each result yielded. */
+async function* poolGenerator(fn: (item: number) => unknown): AsyncGenerator<{ ok: unknown }> {
+  for (let index = 0; index < items.length; index += CONCURRENCY) {
+    for (const value of await Promise.all(items.slice(index, index + CONCURRENCY).map(fn))) yield { ok: value };
+  }
+}
+
+async function pooled(fn: (item: number) => unknown): Promise<void> {
+  let count = 0;
+  for await (const _ of poolGenerator(fn)) count += 1;
+  if (count !== ITEMS) throw new Error(`pool generator lost items: ${count}`);
+}
+
 /**
  * The floor for any async iterable of per-item results: 8 lanes chained with `then`, results
  * queued (unordered) and read one `next()` at a time. No actors, no timeouts, no ordering.
@@ -104,12 +117,13 @@ async function main(): Promise<void> {
     ['1 or 3 setImmediates', async (item) => (item % 8 === 0 ? tick(await tick(await tick(item))) : tick(item))],
   ];
   console.log(
-    `| fn | pool (Promise.all of ${CONCURRENCY}) | async iterator floor | asyncStream ordered | unordered | timeout: Infinity | ordered / pool |`,
+    `| fn | pool (Promise.all of ${CONCURRENCY}) | same pool as async generator | async iterator floor | asyncStream ordered | unordered | timeout: Infinity | ordered / pool |`,
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const [name, fn] of fns) {
     const runs = {
       pool: [] as number[],
+      generator: [] as number[],
       floor: [] as number[],
       ordered: [] as number[],
       unordered: [] as number[],
@@ -117,12 +131,14 @@ async function main(): Promise<void> {
     };
     for (let run = 0; run <= RUNS; run += 1) {
       const p = await timed(() => pool(fn));
+      const g = await timed(() => pooled(fn));
       const f = await timed(() => floor(fn));
       const o = await timed(() => stream(tasks, fn, { ordered: true }));
       const u = await timed(() => stream(tasks, fn, { ordered: false }));
       const i = await timed(() => stream(tasks, fn, { ordered: true, timeout: Number.POSITIVE_INFINITY }));
       if (run === 0) continue; // warm-up
       runs.pool.push(p);
+      runs.generator.push(g);
       runs.floor.push(f);
       runs.ordered.push(o);
       runs.unordered.push(u);
@@ -130,7 +146,9 @@ async function main(): Promise<void> {
     }
     const p = median(runs.pool);
     const o = median(runs.ordered);
-    const cells = [p, median(runs.floor), o, median(runs.unordered), median(runs.infinite)].map((ms) => `${fmt(ms)} ms`);
+    const cells = [p, median(runs.generator), median(runs.floor), o, median(runs.unordered), median(runs.infinite)].map(
+      (ms) => `${fmt(ms)} ms`,
+    );
     console.log(`| ${name} | ${cells.join(' | ')} | ${(o / p).toFixed(2)} |`);
   }
   // One task actor per item would pay this for every item.

@@ -5,6 +5,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ActorRef } from '../../../src/actor/actor-ref.ts';
 import { type Behaviour, type DownMessage, type ExitMessage, type Message, spawnActor } from '../../../src/actor/index.ts';
+import type { NameRegistrar } from '../../../src/actor/naming.ts';
 import { hasCode } from '../../../src/errors.ts';
 import {
   type AsyncStreamOptions,
@@ -169,6 +170,27 @@ supervisor('can be supervised directly (task/supervisor_test.exs)', async (conte
   assert.is(ref.name, 'jobs');
   assert.equal(ref.children(), []);
   assert.is(root.tree().children[0]?.tree?.name, 'jobs', 'the dashboard sees it as a supervisor');
+});
+
+supervisor('multiple supervisors can be supervised and identified with simple child spec (task/supervisor_test.exs)', async (context) => {
+  const names = new Map<unknown, ActorRef<never>>();
+  const registry: NameRegistrar = {
+    name: 'test',
+    registerName(key, ref) {
+      names.set(key, ref);
+      ref.onExit(() => names.delete(key));
+    },
+    whereisName: (key) => names.get(key),
+  };
+  const root = await startKept(context, {
+    name: 'root',
+    children: [taskSupervisorSpec('simple_name'), taskSupervisorSpec('via', { name: { via: registry, key: 'via_name' } })],
+  });
+  const viaTasks = names.get('via_name') as unknown as TaskSupervisorRef;
+  assert.is(viaTasks, root.whichChildren()[1]?.ref as unknown, 'the registry holds the task supervisor ref itself');
+  assert.equal(viaTasks.children(), []);
+  const task = await viaTasks.async(async () => 'via');
+  assert.is(await viaTasks.await(task), 'via');
 });
 
 supervisor('counts and returns children (task/supervisor_test.exs)', async (context) => {
