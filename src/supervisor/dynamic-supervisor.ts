@@ -18,16 +18,11 @@ import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
 import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
 import type { ViaName } from '../actor/naming.ts';
 import { describeValue, type ErrorCode, ThunderlineError } from '../errors.ts';
-import {
-  type DynamicChild,
-  type DynamicControlMsg,
-  DynamicEngine,
-  type NormalizedDynamicOptions,
-  SupervisorGone,
-} from './dynamic-engine.ts';
+import { type DynamicControlMsg, DynamicEngine, type NormalizedDynamicOptions, SupervisorGone } from './dynamic-engine.ts';
 import { type AnyActorRef, type BackoffOptions, type ChildSpec, validateChildSpec, validateSupervisorOptions } from './spec.ts';
 import type { ChildInfo, RestartBudget } from './supervisor.ts';
-import type { ChildCounts, SupervisorTree } from './supervisor-ref.ts';
+import type { ChildCounts } from './supervisor-ref.ts';
+import { buildTree, type SupervisorKind, type SupervisorTree } from './tree.ts';
 
 /**
  * A child spec for a dynamic supervisor: `id` is optional and only passed on to `start`.
@@ -283,18 +278,12 @@ export class DynamicSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
    * sup.tree().children.map((child) => child.actor); // ['worker#12', 'worker#13']
    */
   tree(): SupervisorTree {
-    return {
-      name: this.engine.name,
-      strategy: 'one_for_one',
-      budget: this.engine.budget(),
-      children: [...this.engine.children.values()].map((child: DynamicChild) => {
-        const { ref, ...info } = this.engine.info(child);
-        const row = { ...info, actor: ref?.id };
-        const nested = (ref as { tree?: unknown } | undefined)?.tree;
-        return typeof nested === 'function' ? { ...row, tree: (nested as () => SupervisorTree).call(ref) } : row;
-      }),
-    };
+    const head = { self: this, name: this.engine.name, kind: this.kind, strategy: 'one_for_one' as const };
+    return buildTree({ ...head, budget: this.engine.budget() }, this.whichChildren());
   }
+
+  /** @internal what {@link tree} calls this supervisor: a task supervisor's says `'task'` */
+  kind: SupervisorKind = 'dynamic';
 }
 
 function optionError(path: string, rule: string, got: unknown): ThunderlineError {

@@ -20,11 +20,14 @@ import {
   type ChildSpec,
   DuplicateChildError,
   type NormalizedChildSpec,
-  type Strategy,
   type SupervisorOptions,
   validateChildSpec,
   validateSupervisorOptions,
 } from './spec.ts';
+import { buildTree, type SupervisorTree } from './tree.ts';
+
+export type { SupervisorKind, SupervisorTree, SupervisorTreeChild } from './tree.ts';
+
 import { type ChildInfo, type ChildRecord, type RestartBudget, type SupervisorControlMsg, SupervisorEngine } from './supervisor.ts';
 
 /** Every message a supervisor handles. */
@@ -43,29 +46,12 @@ export interface ChildCounts {
   workers: number;
 }
 
-/**
- * A supervisor and its subtree, for dashboards. A child whose ref has a `tree()` method (a
- * `SupervisorRef`, or any other supervisor-like ref, such as a dynamic supervisor's) shows its
- * subtree; that method must return this shape.
- */
-export interface SupervisorTree {
-  name: string;
-  strategy: Strategy;
-  budget: RestartBudget;
-  children: Array<Omit<ChildInfo, 'ref'> & { actor: string | undefined; tree?: SupervisorTree }>;
-}
-
 type Outcome =
   | { ok: true; value: unknown }
   | { ok: false; code: ErrorCode; message: string; cause?: unknown; ref?: AnyActorRef | undefined };
 
 function fail(code: ErrorCode, message: string, cause?: unknown): Outcome {
   return cause === undefined ? { ok: false, code, message } : { ok: false, code, message, cause };
-}
-
-/** A ref that can show its own subtree (duck-typed: `SupervisorRef`, a dynamic supervisor's ref). */
-function hasTree(ref: AnyActorRef | undefined): ref is AnyActorRef & { tree(): SupervisorTree } {
-  return typeof (ref as { tree?: unknown } | undefined)?.tree === 'function';
 }
 
 /** Every supervisor's behaviour: all per-supervisor state lives in its engine (the init argument). */
@@ -294,16 +280,8 @@ export class SupervisorRef implements ActorRef<SupervisorMsg> {
   }
   /** This supervisor and every nested one, with each child's status and restart count. */
   tree(): SupervisorTree {
-    return {
-      name: this.engine.name,
-      strategy: this.engine.options.strategy,
-      budget: this.engine.budget(),
-      children: this.engine.children.map((record) => {
-        const { ref, ...info } = this.engine.info(record);
-        const row = { ...info, actor: ref?.id };
-        return hasTree(ref) ? { ...row, tree: ref.tree() } : row;
-      }),
-    };
+    const head = { self: this, name: this.engine.name, kind: 'supervisor' as const, strategy: this.engine.options.strategy };
+    return buildTree({ ...head, budget: this.engine.budget() }, this.whichChildren());
   }
 }
 

@@ -5,20 +5,20 @@
  * is the docs' image, never rewritten by a test run). Fails (never skips) when chromium is missing.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineDomain, type Runtime, startRuntime } from '../../index.ts';
 import { findRunning } from '../../supervisors/application.ts';
+import { launchChromium } from '../support/chromium.ts';
 import { within as withinMs } from '../support/within.ts';
 
 const within = <T>(promise: Promise<T>, what: string, ms = 10_000): Promise<T> => withinMs(promise, what, ms);
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DOMAINS = ['billing', 'inventory', 'shipping'];
 const DOCS_IMAGE = path.join(ROOT, 'docs/dashboard.png');
@@ -38,9 +38,6 @@ interface Context {
 const Dashboard = suite<Context>('dashboard in headless chromium', {} as Context);
 
 Dashboard.before(async (context) => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install it with "apt-get update && apt-get install -y chromium" (.ci/run does this)`);
-  }
   context.docsImage = docsImageDigest();
   context.runtime = await startRuntime({
     tickInterval: 'manual',
@@ -48,23 +45,7 @@ Dashboard.before(async (context) => {
     server: { port: 0 },
     domains: DOMAINS.map((name) => defineDomain({ name, async activate() {} })),
   });
-  context.browser = await within(
-    chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-dev-shm-usage',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    }),
-    'chromium to launch',
-  );
+  context.browser = await launchChromium();
   context.page = await context.browser.newPage({
     viewport: { width: 1400, height: 900 },
   });

@@ -370,11 +370,18 @@
     container.replaceChildren(list);
   }
 
+  /** Registry names of an actor (`rooms:lobby`), as small tags after its row. */
+  function appendNames(parent, names) {
+    for (const name of names || []) parent.appendChild(el('span', 'name-tag', name));
+  }
+
   function supervisorItem(tree) {
     const item = el('li', 'supervisor');
     item.dataset.supervisor = tree.name;
+    item.dataset.kind = tree.kind;
     item.appendChild(el('span', 'sup-name', tree.name));
-    item.appendChild(el('span', 'muted', ` ${tree.strategy}`));
+    item.appendChild(el('span', 'muted', tree.kind === 'supervisor' ? ` ${tree.strategy}` : ` ${tree.kind}, ${tree.strategy}`));
+    appendNames(item, tree.names);
     const { restarts, maxRestarts, maxSeconds } = tree.budget;
     const used = maxRestarts === 0 ? (restarts > 0 ? 1 : 0) : Math.min(1, restarts / maxRestarts);
     const bar = el('span', `budget${used >= 1 ? ' full' : used > 0 ? ' hot' : ''}`);
@@ -393,6 +400,7 @@
       row.dataset.child = child.id;
       row.appendChild(el('span', '', child.id));
       row.appendChild(el('span', 'muted', ` ${child.type}, ${child.status}, ${child.restart}, restarts ${child.restarts}`));
+      appendNames(row, child.names);
       children.appendChild(row);
     }
     item.appendChild(children);

@@ -111,8 +111,10 @@ supervised('can be supervised directly (dynamic_supervisor_test.exs)', async (co
   assert.equal((row?.ref as unknown as DynamicSupervisorRef | undefined)?.whichChildren(), []);
   assert.equal(root.tree().children[0]?.tree, {
     name: 'dyn_sup_spec_test',
+    kind: 'dynamic',
     strategy: 'one_for_one',
     budget: { restarts: 0, maxRestarts: 3, maxSeconds: 5 },
+    names: [],
     children: [],
   });
 });
@@ -611,10 +613,12 @@ reports('tree() has SupervisorRef.tree() shape, nested supervisors included', as
   const nested = (await sup.startChild(dynamicSupervisorSpec('inner'))) as unknown as DynamicSupervisorRef;
   assert.equal(sup.tree(), {
     name: 'dyn',
+    kind: 'dynamic',
     strategy: 'one_for_one',
     budget: { restarts: 0, maxRestarts: 3, maxSeconds: 5 },
+    names: [],
     children: [
-      { id: child.id, status: 'running', type: 'worker', restart: 'transient', restarts: 0, actor: child.id },
+      { id: child.id, status: 'running', type: 'worker', restart: 'transient', restarts: 0, actor: child.id, names: [] },
       {
         id: nested.id,
         status: 'running',
@@ -622,7 +626,15 @@ reports('tree() has SupervisorRef.tree() shape, nested supervisors included', as
         restart: 'permanent',
         restarts: 0,
         actor: nested.id,
-        tree: { name: 'inner', strategy: 'one_for_one', budget: { restarts: 0, maxRestarts: 3, maxSeconds: 5 }, children: [] },
+        names: [],
+        tree: {
+          name: 'inner',
+          kind: 'dynamic',
+          strategy: 'one_for_one',
+          budget: { restarts: 0, maxRestarts: 3, maxSeconds: 5 },
+          names: [],
+          children: [],
+        },
       },
     ],
   });

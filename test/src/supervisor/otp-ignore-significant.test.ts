@@ -655,8 +655,10 @@ function withTree(ref: Ref, subtree: SupervisorTree): ActorRef<never> & { tree()
 tree('tree() shows the subtree of any child whose ref has a tree() method', async (context) => {
   const subtree: SupervisorTree = {
     name: 'pool',
+    kind: 'dynamic',
     strategy: 'one_for_one',
     budget: { restarts: 0, maxRestarts: 3, maxSeconds: 5 },
+    names: [],
     children: [],
   };
   const pool: ChildSpec = {
