@@ -8,7 +8,7 @@
  * @example
  * node --expose-gc --import tsx bench/toolkit-tasks.bench.ts
  */
-import { createActorSystem } from '../src/actor/index.ts';
+import { type Behaviour, createActorSystem, spawnActor } from '../src/actor/index.ts';
 import { type AsyncStreamOptions, startTaskSupervisor, type TaskSupervisorRef } from '../src/supervisor/index.ts';
 import { fmt, median } from './stats.ts';
 
@@ -18,6 +18,7 @@ const RUNS = Number(process.env.RUNS ?? 11);
 const items = Array.from({ length: ITEMS }, (_, index) => index);
 
 const gc = (globalThis as { gc?: () => void }).gc;
+const bare: Behaviour<null, { type: 'noop' }> = { name: 'bare', init: () => null, handle: (state) => state };
 
 async function timed(fn: () => Promise<void>): Promise<number> {
   gc?.();
@@ -151,16 +152,31 @@ async function main(): Promise<void> {
     );
     console.log(`| ${name} | ${cells.join(' | ')} | ${(o / p).toFixed(2)} |`);
   }
-  // One task actor per item would pay this for every item.
-  const perTask: number[] = [];
-  for (let run = 0; run <= 5; run += 1) {
-    const count = 2000;
+  // The design not taken: one task actor per item, 8 in flight (async + await under the supervisor).
+  const perItem: number[] = [];
+  const sample = 10_000;
+  for (let run = 0; run <= 3; run += 1) {
     const ms = await timed(async () => {
-      for (let index = 0; index < count; index += 1) await tasks.await(await tasks.async(async () => index));
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < sample) {
+          const item = next++;
+          await tasks.await(await tasks.async(async () => item * 2));
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENCY }, lane));
     });
-    if (run > 0) perTask.push((ms * 1000) / count);
+    if (run > 0) perItem.push(ms);
   }
-  console.log(`\none task (async + await, spawn and exit under the supervisor): ${fmt(median(perTask))} µs`);
+  console.log(`\none task actor per item, 8 in flight: ${fmt(median(perItem))} ms for ${sample} items (x10 for 100,000)`);
+  const spawns: number[] = [];
+  for (let run = 0; run <= 3; run += 1) {
+    const ms = await timed(async () => {
+      for (let index = 0; index < sample; index += 1) (await spawnActor(system, bare, undefined)).kill('normal');
+    });
+    if (run > 0) spawns.push((ms * 1000) / sample);
+  }
+  console.log(`one bare actor cell, spawnActor + kill, no supervisor: ${fmt(median(spawns))} µs`);
   await tasks.stop();
   system.stop();
 }
