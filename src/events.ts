@@ -70,6 +70,23 @@ export interface SubscriberFailedEvent {
   time: string;
 }
 
+/** What an {@link OperationFailedEvent} reports as failed. */
+export type FailedOperation = 'terminate' | 'supervisor_start' | 'stop';
+
+/**
+ * A failure with no caller to throw to, reported instead of swallowed: an actor's `terminate`
+ * (a domain's `deactivate` runs in it) threw or rejected, a domain's supervisor (`meta.supervisor`)
+ * failed to start, or the runtime's stop failed to close the run.
+ */
+export interface OperationFailedEvent {
+  type: 'operation_failed';
+  operation: FailedOperation;
+  /** The actor whose operation failed (its id, e.g. `billing#12`), or `runtime` for the stop. */
+  actor: string;
+  reason: string;
+  time: string;
+}
+
 /** An event published by a domain's own code (any `type` not listed above). */
 export interface CustomEvent {
   type: `custom:${string}`;
@@ -78,7 +95,14 @@ export interface CustomEvent {
 }
 
 /** Every event the runtime publishes. */
-export type ThunderlineEvent = TickEvent | DomainEvent | SupervisorEvent | DeadLetterEvent | SubscriberFailedEvent | CustomEvent;
+export type ThunderlineEvent =
+  | TickEvent
+  | DomainEvent
+  | SupervisorEvent
+  | DeadLetterEvent
+  | SubscriberFailedEvent
+  | OperationFailedEvent
+  | CustomEvent;
 
 /** The pubsub topic that carries the tick. */
 export const TICK_TOPIC = 'system:domain_tick';

@@ -14,13 +14,12 @@
  * cell.cast({ type: 'add', by: 1 });
  */
 import type { Ref } from 'nact';
-import { formatReason, type ThunderlineError } from '../errors.ts';
-import { emitTelemetry } from '../telemetry/index.ts';
+import type { ThunderlineError } from '../errors.ts';
 import type { ActorRef } from './actor-ref.ts';
 import type { ActorSystem } from './actor-system.ts';
 import type { Behaviour, ExitSignal, Message } from './behaviour.ts';
 import { CellContext } from './cell-context.ts';
-import { actorStopped, callTimedOut, invalidTimeout } from './cell-errors.ts';
+import { actorStopped, callTimedOut, invalidTimeout, terminateFailed } from './cell-errors.ts';
 import { Envelope, noReply, type PendingCall } from './envelope.ts';
 import { ExitLinks } from './exit-links.ts';
 import { EMPTY } from './mailbox.ts';
@@ -104,6 +103,8 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
     this.nactActor = spawned.actor;
     return new Promise((resolve, reject) => {
       const pending: PendingCall = { resolve: () => resolve(this), reject, timer: undefined, messageType: 'init' };
+      // Pending like a call: an exit before init ran (a kill) rejects the start instead of leaving it unsettled.
+      this.pending = new Set([pending]);
       this.push(new Envelope('init', args, pending));
     });
   }
@@ -240,6 +241,7 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   }
 
   private runInit(args: A, started: PendingCall): void {
+    if (this.pending?.delete(started) && this.pending.size === 0) this.pending = undefined;
     let first: S | Promise<S>;
     try {
       first = this.behaviour.init(args, this.castContext);
@@ -316,43 +318,48 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
 
   private crash(error: unknown, messageType: string): void {
     if (this.exiting) return;
-    this.beginExit(error, () => this.finish(error, 'handle', messageType));
+    this.beginExit(error, 'handle', messageType);
   }
 
   private runStop(reason: unknown): void {
-    this.beginExit(reason, () => this.finish(reason, 'stop', undefined));
+    this.beginExit(reason, 'stop', undefined);
   }
 
   /**
    * The incarnation is over from here (a crash or a stop): its own work is told to stop, the
    * messages behind are never handled (calls among them are rejected at exit), then `terminate`
-   * runs (best effort, as gen_server after a crash) and `then` follows unless a kill came first.
+   * runs and the actor exits, unless a kill came first. As gen_server: a terminate that throws or
+   * rejects is reported (`operation_failed`) and the exit reason becomes `ERR_TERMINATE_FAILED`.
    */
-  private beginExit(reason: unknown, then: () => void): void {
+  private beginExit(reason: unknown, phase: 'handle' | 'stop', messageType: string | undefined): void {
     this.status = 'stopping';
     this.abort?.abort(reason);
     this.clearMessages();
     const terminate = this.behaviour.terminate;
     if (!terminate || !this.initialized) {
-      then();
+      this.finish(reason, phase, messageType);
       return;
     }
-    let done: void | Promise<void>;
-    try {
-      done = terminate.call(this.behaviour, this.state as S, reason);
-    } catch {
-      done = undefined; // terminate is best effort: the exit reason stays the one that caused it.
-    }
     // `terminate` may have killed the actor itself; a kill ends the incarnation first.
-    const next = (): void => {
-      if (this.alive) then();
+    const done = (): void => {
+      if (this.alive) this.finish(reason, phase, messageType);
     };
-    if (!(done instanceof Promise)) {
-      next();
+    const failed = (error: unknown): void => {
+      if (this.alive) this.finish(terminateFailed(this.system, this.id, reason, error), phase, messageType);
+    };
+    let result: void | Promise<void>;
+    try {
+      result = terminate.call(this.behaviour, this.state as S, reason);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    if (!(result instanceof Promise)) {
+      done();
       return;
     }
     this.waiting = true;
-    done.then(next, next);
+    result.then(done, failed);
   }
 
   private settle(pending: PendingCall, value: unknown): void {
@@ -379,11 +386,8 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
       }
     }
     this.propagateExit(reason);
-    this.notifyExit(signal, (error) => {
-      // An exit listener must not take the exiting actor's caller (or the run queue) down.
-      const report = { type: 'subscriber_failed', topic: `exit:${this.id}`, reason: formatReason(error), time: this.system.isoNow() };
-      emitTelemetry('subscriber_failed', report);
-    });
+    // An exit listener that throws must not take the exiting actor's caller (or the run queue) down.
+    this.notifyExit(signal, (error) => this.system.listenerFailed(`exit:${this.id}`, error));
   }
 
   private stoppedError(messageType: string, reason: unknown = this.exitSignal?.reason): ThunderlineError {

@@ -10,7 +10,8 @@
  */
 import { type Ref, start as startNact, stop as stopNact } from 'nact';
 import { type Clock, systemClock } from '../clock.ts';
-import type { ThunderlineEvent } from '../events.ts';
+import { formatReason } from '../errors.ts';
+import type { FailedOperation, ThunderlineEvent } from '../events.ts';
 import { PubSub } from '../pubsub/index.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
 import { RunQueue } from './run-queue.ts';
@@ -83,6 +84,23 @@ export class ActorSystem {
     const event = { type: 'dead_letter' as const, actor, messageType, time: this.isoNow(), count: this.deadLetterCount };
     emitTelemetry('dead_letter', event);
     this.pubsub.publish('system:dead_letter', event);
+  }
+
+  /**
+   * @internal reports a failure no caller can catch (a terminate, a background start, a stop) as
+   * an `operation_failed` event and on `thunderline:operation_failed`
+   */
+  reportFailure(operation: FailedOperation, actor: string, reason: unknown): void {
+    const event = { type: 'operation_failed' as const, operation, actor, reason: formatReason(reason), time: this.isoNow() };
+    emitTelemetry('operation_failed', event);
+    this.pubsub.publish('system:operation_failed', event);
+  }
+
+  /** @internal reports a listener (an exit listener, say) that threw: `subscriber_failed`, as pubsub reports its own */
+  listenerFailed(topic: string, error: unknown): void {
+    const event = { type: 'subscriber_failed' as const, topic, reason: formatReason(error), time: this.isoNow() };
+    emitTelemetry('subscriber_failed', event);
+    this.pubsub.publish('system:subscriber_failed', event);
   }
 
   /** Stops the nact system. Actors are not asked to terminate: stop your supervision tree first. */

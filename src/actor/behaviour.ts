@@ -48,7 +48,11 @@ export interface Behaviour<S, M extends Message, A = void> {
   init(args: A, ctx: ActorContext<M>): S | Promise<S>;
   /** Handles one message and returns the next state. A throw or rejection crashes the actor. */
   handle(state: S, message: M, ctx: ActorContext<M>): S | Promise<S>;
-  /** Runs on a graceful stop and after a crash (not after a kill); its errors are ignored. */
+  /**
+   * Runs on a graceful stop and after a crash (not after a kill). As gen_server's: if it throws
+   * or rejects, the failure is reported (`operation_failed`) and the actor exits with
+   * `ERR_TERMINATE_FAILED` (naming the original reason; `cause` is the error), an abnormal exit.
+   */
   terminate?(state: S, reason: unknown): void | Promise<void>;
 }
 

@@ -30,6 +30,8 @@ export function formatEvent(event: ThunderlineEvent & { seq?: number }): string 
       return `${head} ${event.actor}  message=${event.messageType} count=${event.count}`;
     case 'subscriber_failed':
       return `${head} ${event.topic}  reason: ${event.reason}`;
+    case 'operation_failed':
+      return `${head} ${event.actor}  ${event.operation}  reason: ${event.reason}`;
     default: {
       const {
         seq: _seq,

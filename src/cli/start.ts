@@ -119,6 +119,9 @@ function worthLogging(event: ThunderlineEvent): boolean {
     case 'child_restarted':
     case 'supervisor_escalated':
       return event.reason !== 'shutdown';
+    case 'operation_failed':
+    case 'subscriber_failed':
+      return true;
     default:
       return false;
   }

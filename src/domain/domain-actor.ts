@@ -126,8 +126,11 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         if (state.children) return state.children;
         if (!alive()) throw new ThunderlineError('ERR_ACTOR_STOPPED', `domain "${name}" has exited; its supervisor is gone`);
         const created = superviseChildren();
-        // With no children to start, the start cannot fail; an exit still reaches the link above.
-        created.started.catch(() => undefined);
+        // With no children to start, the start fails only when the supervisor is gone first: the
+        // link above crashes the domain with that reason, and the failure is reported here too.
+        created.started.catch((error: unknown) => {
+          if (alive()) ctx.system.reportFailure('supervisor_start', created.ref.id, error);
+        });
         return created.ref;
       },
       system: ctx.system,
@@ -309,8 +312,12 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       if (wasActive) {
         try {
           await definition.deactivate?.(reason);
-        } catch {
-          // deactivate is cleanup: a failure must not keep the domain (and the shutdown) from finishing.
+        } catch (error) {
+          // deactivate runs in the domain's terminate: as a gen_server whose terminate raised, the
+          // domain exits with ERR_TERMINATE_FAILED (reported by its cell) and is recorded crashed.
+          throw new ThunderlineError('ERR_DEACTIVATE_FAILED', `domain "${name}": deactivate failed: ${formatReason(error)}`, {
+            cause: error,
+          });
         }
         state.machine = stepDomainMachine(state.machine, { type: 'DEACTIVATED' });
       }

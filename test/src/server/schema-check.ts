@@ -93,5 +93,6 @@ export function schemaNameForEvent(type: string): string {
   if (type.startsWith('child_') || type === 'supervisor_escalated') return 'supervisor-event';
   if (type === 'dead_letter') return 'dead-letter';
   if (type === 'subscriber_failed') return 'subscriber-failed';
+  if (type === 'operation_failed') return 'operation-failed';
   return 'custom-event';
 }

@@ -1,6 +1,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import type { Runtime } from '../../../index.ts';
+import { defineDomain, type Runtime, type SupervisorRef } from '../../../index.ts';
 import { runWatch } from '../../../src/cli/watch.ts';
 import { eventsUrl, startServerRuntime, within } from './helpers.ts';
 
@@ -130,3 +130,40 @@ Watch('refuses a non-ws --url as a usage error', async () => {
 });
 
 Watch.run();
+
+// ---
+
+const Failures = suite<Context>('thunderline watch: failures', {} as Context);
+Failures.after.each(async (context) => {
+  await within(context.runtime.stop(), 'stop');
+});
+
+Failures('shows a failed terminate (a domain whose deactivate rejects after a crash) as an operation_failed line', async (context) => {
+  let children: SupervisorRef | undefined;
+  const fragile = defineDomain({
+    name: 'fragile',
+    activate(_tick, meta) {
+      children = meta.supervisor;
+    },
+    deactivate: () => Promise.reject(new Error('disk gone')),
+  });
+  context.runtime = (await startServerRuntime({ token: 'tok' }, [fragile])).runtime;
+  const { runtime } = context;
+  const lines = recorder();
+  const stop = new AbortController();
+  const exit = runWatch(['--url', eventsUrl(runtime), '--token', 'tok'], lines.io, { signal: stop.signal });
+  await lines.waitFor((line) => line.startsWith('-- connected to run'), 'connected line');
+  await runtime.tick();
+  children?.kill('children gave up');
+  await lines.waitFor((line) => line.includes('operation_failed'), 'operation_failed line');
+  const line = lines.out.find((text) => text.includes('operation_failed')) ?? '';
+  assert.match(
+    line,
+    / {2}#\d+ {2}operation_failed fragile#\d+ {2}terminate {2}reason: ERR_TERMINATE_FAILED: .*children gave up: ERR_DEACTIVATE_FAILED: .*disk gone$/,
+  );
+  await lines.waitFor((text) => text.includes('domain_crashed fragile'), 'the crash line');
+  stop.abort();
+  assert.is(await within(exit, 'exit'), 0);
+});
+
+Failures.run();
