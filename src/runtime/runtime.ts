@@ -183,10 +183,23 @@ export class Runtime {
     return this.parts.root.tree();
   }
 
-  /** Stops the tree in reverse start order, writes the run's end, closes the store. */
+  /**
+   * Stops the tree in reverse start order, writes the run's end, closes the store. Never rejects:
+   * a step that fails is reported (`operation_failed`, operation `stop`) and makes the exit
+   * unclean, with a reason that names the failure.
+   */
   stop(reason = 'shutdown'): Promise<RuntimeExit> {
     if (!this.exit && !this.stopping) {
-      this.stopping = this.parts.root.stop(reason).then(() => this.stopped);
+      this.stopping = this.parts.root.stop(reason).then(
+        () => this.stopped,
+        (error: unknown) => {
+          // The root's stop has no way to fail today; if it ever does, the run still ends, and says why.
+          this.parts.system.reportFailure('stop', 'runtime', error);
+          this.parts.root.kill('killed');
+          void this.finish({ reason: `${reason}; then stopping failed: ${formatReason(error)}`, clean: false });
+          return this.stopped;
+        },
+      );
     }
     return this.stopping ?? this.stopped;
   }
@@ -197,26 +210,32 @@ export class Runtime {
     }
   }
 
+  /**
+   * Ends the run: the close hook, the last flush, the run's row, the store. Each step runs even if
+   * one before it failed (the run row is closed whenever the store can write it); every failure is
+   * reported as `operation_failed` and named in the exit, which is then unclean. Never rejects.
+   */
   private async finish(exit: RuntimeExit): Promise<void> {
     if (this.exit) return;
     this.exit = exit;
     const { store, system } = this.parts;
     let final = exit;
-    try {
-      await this.parts.beforeClose?.();
-      this.parts.registry.flush();
-      this.parts.registry.close?.();
-      store.endRun(this.runId, system.clock.wallNow(), exit.reason);
-    } catch (error) {
-      // A store failure while closing is itself a failure of the run: say so, never throw it away.
-      final = { reason: `${exit.reason}; then closing failed: ${formatReason(error)}`, clean: false };
-    }
-    try {
-      store.close();
-    } finally {
-      system.stop();
-      this.exit = final;
-      this.resolveStopped(final);
-    }
+    const attempt = async (step: () => unknown): Promise<void> => {
+      try {
+        await step();
+      } catch (error) {
+        // A failure while closing is a failure of the run: say so, never throw it away.
+        system.reportFailure('stop', 'runtime', error);
+        final = { reason: `${final.reason}; then closing failed: ${formatReason(error)}`, clean: false };
+      }
+    };
+    await attempt(() => this.parts.beforeClose?.());
+    await attempt(() => this.parts.registry.flush());
+    await attempt(() => this.parts.registry.close?.());
+    await attempt(() => store.endRun(this.runId, system.clock.wallNow(), final.reason));
+    await attempt(() => store.close());
+    system.stop();
+    this.exit = final;
+    this.resolveStopped(final);
   }
 }
