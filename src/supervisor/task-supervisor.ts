@@ -313,6 +313,7 @@ export async function startTaskSupervisor(system: ActorSystem, options: TaskSupe
   const { name = 'task_supervisor', maxChildren, maxRestarts, maxSeconds } = options;
   let taskRef: TaskSupervisorRef | undefined;
   const { started } = createDynamicSupervisor(system, { name, maxChildren, maxRestarts, maxSeconds }, (dynamic) => {
+    dynamic.kind = 'task'; // what its tree() (the dashboard) calls it
     taskRef = new TaskSupervisorRef(dynamic, system);
     return taskRef;
   });

@@ -170,6 +170,7 @@ supervisor('can be supervised directly (task/supervisor_test.exs)', async (conte
   assert.is(ref.name, 'jobs');
   assert.equal(ref.children(), []);
   assert.is(root.tree().children[0]?.tree?.name, 'jobs', 'the dashboard sees it as a supervisor');
+  assert.is(root.tree().children[0]?.tree?.kind, 'task');
 });
 
 supervisor('multiple supervisors can be supervised and identified with simple child spec (task/supervisor_test.exs)', async (context) => {
