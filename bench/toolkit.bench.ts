@@ -19,7 +19,7 @@ import {
   spawnActor,
 } from '../src/actor/index.ts';
 import { Registry } from '../src/registry/index.ts';
-import { startDynamicSupervisor } from '../src/supervisor/index.ts';
+import { startDynamicSupervisor, startTaskSupervisor } from '../src/supervisor/index.ts';
 import { fmt, int, median, nowNs, percentiles, repeat, verdict } from './stats.ts';
 
 /** Options of {@link run}. */
@@ -161,6 +161,57 @@ async function dynamicStarts(children: number): Promise<{ dynamic: number; spawn
   }
 }
 
+/** A hand-written pool: batches of `width` through `Promise.all`, every result consumed. */
+async function batchPool(items: readonly number[], width: number, fn: (item: number) => Promise<number>): Promise<number> {
+  let sum = 0;
+  for (let index = 0; index < items.length; index += width) {
+    for (const value of await Promise.all(items.slice(index, index + width).map(fn))) sum += value;
+  }
+  return sum;
+}
+
+/** The same pool with `asyncStream`'s interface: an async iterable of `{ ok }`, one per item. */
+async function* batchPoolIterable(
+  items: readonly number[],
+  width: number,
+  fn: (item: number) => Promise<number>,
+): AsyncGenerator<{ ok: number }> {
+  for (let index = 0; index < items.length; index += width) {
+    for (const value of await Promise.all(items.slice(index, index + width).map(fn))) yield { ok: value };
+  }
+}
+
+/**
+ * ms to run `fn` over `count` items with 8 at a time, every result consumed: `asyncStream` (by
+ * `for await`), the batch pool as an async iterable (the same interface), and the bare batch pool.
+ */
+async function streamVersusPool(
+  count: number,
+  fn: (item: number) => Promise<number>,
+): Promise<{ stream: number; iterable: number; pool: number }> {
+  const system = createActorSystem();
+  try {
+    const tasks = await startTaskSupervisor(system, { name: 'bench' });
+    const items = Array.from({ length: count }, (_, index) => index);
+    let start = nowNs();
+    let sum = 0;
+    for await (const result of tasks.asyncStream(items, fn, { maxConcurrency: 8 })) if ('ok' in result) sum += result.ok as number;
+    const stream = Number(nowNs() - start) / 1e6;
+    start = nowNs();
+    let iterated = 0;
+    for await (const result of batchPoolIterable(items, 8, fn)) iterated += result.ok;
+    const iterable = Number(nowNs() - start) / 1e6;
+    start = nowNs();
+    const pooled = await batchPool(items, 8, fn);
+    const pool = Number(nowNs() - start) / 1e6;
+    if (pooled !== sum || iterated !== sum) throw new Error(`stream and pools disagree: ${sum} vs ${iterated} vs ${pooled}`);
+    await tasks.stop();
+    return { stream, iterable, pool };
+  } finally {
+    system.stop();
+  }
+}
+
 /** Runs every measurement and returns the markdown table. */
 export async function run(options: ToolkitBenchOptions = {}): Promise<string> {
   const repetitions = options.repetitions ?? 5;
@@ -178,12 +229,26 @@ export async function run(options: ToolkitBenchOptions = {}): Promise<string> {
   const dynamicUs = median(starts.map((r) => r.dynamic));
   const spawnUs = median(starts.map((r) => r.spawn));
 
+  const trivial = await repeat(repetitions, () => streamVersusPool(100_000, async (item) => item * 2));
+  const trivialStream = median(trivial.map((r) => r.stream));
+  const trivialPool = median(trivial.map((r) => r.pool));
+  const trivialIterable = median(trivial.map((r) => r.iterable));
+  // Work that waits 0 to 3 ms (a timer), fixed per item: what tasks are for.
+  const waiting = (item: number): Promise<number> => new Promise((resolve) => setTimeout(() => resolve(item), (item * 7) % 4));
+  const latency = await repeat(Math.min(repetitions, 3), () => streamVersusPool(2_000, waiting));
+  const latencyStream = median(latency.map((r) => r.stream));
+  const latencyPool = median(latency.map((r) => r.pool));
+  const latencyIterable = median(latency.map((r) => r.iterable));
+
   const rows = [
     '| measurement | toolkit | baseline (same run) | ratio | target |',
     '| --- | ---: | ---: | ---: | --- |',
     `| \`Registry.whereis\`, 10,000 names | ${fmt(whereisNs, 1)} ns | ${fmt(mapNs, 1)} ns (\`Map.get\`) | ${fmt(whereisNs / mapNs, 2)}× | ≤ 2×: ${verdict(whereisNs / mapNs <= 2)} |`,
     `| register + unregister | ${int(cycles)} pairs/s | | | ≥ 1M/s: ${verdict(cycles >= 1_000_000)} |`,
     `| \`DynamicSupervisor.startChild\` | ${fmt(dynamicUs, 1)} µs | ${fmt(spawnUs, 1)} µs (\`spawnActor\`) | ${fmt(dynamicUs / spawnUs, 2)}× | ≤ 1.5×: ${verdict(dynamicUs / spawnUs <= 1.5)} |`,
+    `| \`asyncStream\`, 100,000 items, \`maxConcurrency\` 8, \`async (x) => x * 2\` | ${fmt(trivialStream)} ms | ${fmt(trivialIterable)} ms (\`Promise.all\` batches of 8 as an async iterable) | ${fmt(trivialIterable / trivialStream, 2)}× its speed | ≥ 1×: ${verdict(trivialIterable / trivialStream >= 1)} |`,
+    `| the same, against the bare pool (results in an array, no async iteration) | ${fmt(trivialStream)} ms | ${fmt(trivialPool)} ms | ${fmt(trivialPool / trivialStream, 2)}× its speed | ≥ 1×: ${verdict(trivialPool / trivialStream >= 1)} |`,
+    `| \`asyncStream\`, 2,000 items that wait 0–3 ms, \`maxConcurrency\` 8 | ${fmt(latencyStream)} ms | ${fmt(latencyIterable)} ms as an async iterable, ${fmt(latencyPool)} ms bare | ${fmt(latencyPool / latencyStream, 2)}× the bare pool's speed | (no target) |`,
     `| \`DOWN\` handled after a kill, p50 | ${fmt(down, 2)} µs | ${fmt(cast, 2)} µs (a cast handled) | ${fmt(down / cast, 2)}× | ≤ 2×: ${verdict(down / cast <= 2)} |`,
   ];
   const header = `Node ${process.version}, ${repetitions} repetitions after a warm-up; medians of per-repetition figures.`;
