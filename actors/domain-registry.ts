@@ -5,13 +5,14 @@
  * Status changes reach the registry actor through its mailbox: the {@link DomainRegistryTable}
  * keeps an inbox that its pubsub subscription only appends to (it cannot throw, so pubsub never
  * detaches it), and the actor applies the inbox in its own turn, then writes the changes to disk
- * as one transaction per flush (at least every tick, and on shutdown). The table and its inbox
+ * as one transaction per flush: when a tick's round completes (every domain has handled it), when
+ * a tick arrives, when asked, and on shutdown. The table and its inbox
  * outlive a registry restart, as an ETS table with an heir would: what was published while the
  * actor was down is applied by the next one. Lookups read the table synchronously.
  *
  * @example
  * const table = new DomainRegistryTable({ store, runId, clock });
- * const spec = domainRegistrySpec(table);
+ * const spec = domainRegistrySpec(table, tickBus);
  * table.activeDomains();
  */
 import type { ActorRef } from '../src/actor/actor-ref.ts';
@@ -19,6 +20,7 @@ import { spawnActor } from '../src/actor/actor-ref.ts';
 import type { Behaviour } from '../src/actor/behaviour.ts';
 import type { Clock } from '../src/clock.ts';
 import { publishDomainEvent } from '../src/domain/domain-actor.ts';
+import type { TickBus, TickRound } from '../src/domain/tick-bus.ts';
 import type { DomainEvent, DomainEventType, SupervisorEvent, ThunderlineEvent } from '../src/events.ts';
 import { TICK_TOPIC } from '../src/events.ts';
 import type { PubSub } from '../src/pubsub/index.ts';
@@ -32,6 +34,7 @@ import {
 import type { RegistryStore, StatusChange } from '../src/store/registry-store.ts';
 import { type DomainStatusName, type HistoryEvent, STATUS_AFTER } from '../src/store/status-names.ts';
 import type { ChildSpec } from '../src/supervisor/spec.ts';
+import { telemetryChannel } from '../src/telemetry/index.ts';
 
 /** Messages of the registry actor: apply the inbox; apply it and write to disk (a call). */
 export type DomainRegistryMsg = { type: 'drain' } | { type: 'flush' };
@@ -82,6 +85,9 @@ export class DomainRegistryTable implements RegistryView {
   private wakePending = false;
   /** Publishes an implied event (a `domain_failed`); it comes back through the inbox. */
   private publishImplied: ((event: DomainEvent) => void) | undefined;
+  /** The newest tick whose round completed since the last flush (0: none): a flush is due. */
+  private roundDue = 0;
+  private offRounds: (() => void) | undefined;
 
   constructor(private readonly options: DomainRegistryOptions) {
     this.historySize = options.historySize ?? 100;
@@ -98,10 +104,7 @@ export class DomainRegistryTable implements RegistryView {
       // The tick number is not a status change: kept exact at once, for events that carry it.
       if (event.type === 'tick') this.tick = event.tick;
       this.inbox.push(event);
-      if (this.wake && !this.wakePending) {
-        this.wakePending = true;
-        this.wake();
-      }
+      this.wakeActor();
     };
     const offs = REGISTRY_TOPICS.map((topic) => pubsub.subscribe(topic, receive));
     this.unsubscribe = () => {
@@ -109,10 +112,33 @@ export class DomainRegistryTable implements RegistryView {
     };
   }
 
+  /**
+   * Follows the rounds of `bus`, once: when a tick's round completes (every domain has handled
+   * the tick), the registry actor is woken to write what the round changed, so a timed tick's
+   * changes are on disk without waiting for the next tick.
+   */
+  followRounds(bus: TickBus): void {
+    this.offRounds ??= bus.onRoundDone(this.roundDone);
+  }
+
+  private readonly roundDone = (round: TickRound): void => {
+    if (round.tick > this.roundDue) this.roundDue = round.tick;
+    this.wakeActor();
+  };
+
+  private wakeActor(): void {
+    if (this.wake && !this.wakePending) {
+      this.wakePending = true;
+      this.wake();
+    }
+  }
+
   /** Stops listening (the runtime has ended). */
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    this.offRounds?.();
+    this.offRounds = undefined;
   }
 
   /** @internal the registry actor now running: woken when the inbox has events */
@@ -126,13 +152,19 @@ export class DomainRegistryTable implements RegistryView {
     return this.inbox.length;
   }
 
+  /** A completed round has not been written yet. */
+  flushDue(): boolean {
+    return this.roundDue > 0;
+  }
+
   /**
    * Applies every event in the inbox, in order, publishing the events they imply (which come back
-   * through the inbox and are applied too); true when a tick was among them (a flush is due).
+   * through the inbox and are applied too); true when a flush is due: a tick was among them, or a
+   * round has completed since the last flush.
    */
   drain(): boolean {
     this.wakePending = false;
-    let ticked = false;
+    let ticked = this.roundDue > 0;
     while (this.inbox.length > 0) {
       const events = this.inbox;
       this.inbox = [];
@@ -223,15 +255,24 @@ export class DomainRegistryTable implements RegistryView {
   /** Applies the inbox, then writes every unwritten change in one transaction; on failure they stay pending. */
   flush(): number {
     this.drain();
-    return this.writePending();
+    const written = this.writePending(this.roundDue);
+    this.roundDue = 0;
+    return written;
   }
 
-  /** Writes the changes already applied (not the inbox) in one transaction. */
-  private writePending(): number {
+  /**
+   * Writes the changes already applied (not the inbox) in one transaction, and reports it on
+   * `thunderline:registry_flush` (`rows`, `durationMs`, `round`: the newest tick whose completed
+   * round it writes, 0 if none).
+   */
+  private writePending(round: number): number {
     if (this.pending.length === 0) return 0;
     const batch = this.pending;
+    const began = performance.now();
     this.options.store.writeBatch(batch);
     this.pending = this.pending === batch ? [] : this.pending.slice(batch.length);
+    const flushed = telemetryChannel('registry_flush');
+    if (flushed.hasSubscribers) flushed.publish({ rows: batch.length, durationMs: performance.now() - began, round, tick: this.tick });
     return batch.length;
   }
 
@@ -269,7 +310,7 @@ export class DomainRegistryTable implements RegistryView {
     if (rows.length >= limit || this.recent.length < this.historySize) return rows;
     // Older than memory holds: read it from disk, after writing the changes already applied (the
     // inbox stays for the registry actor: a reader never applies status changes).
-    this.writePending();
+    this.writePending(0);
     return this.options.store.readHistory({ domain: options.domain, limit, runId: this.options.runId }).map(historyEntryOf);
   }
 
@@ -278,22 +319,27 @@ export class DomainRegistryTable implements RegistryView {
   }
 }
 
-function registryBehaviour(table: DomainRegistryTable): Behaviour<DomainRegistryTable, DomainRegistryMsg, undefined> {
+function registryBehaviour(
+  table: DomainRegistryTable,
+  rounds: TickBus | undefined,
+): Behaviour<DomainRegistryTable, DomainRegistryMsg, undefined> {
   return {
     name: 'domain_registry',
     init(_args, ctx) {
       const { system } = ctx;
       table.listen(system.pubsub, (event) => publishDomainEvent(system, event.type, event.domain, event.tick, event.reason));
+      if (rounds) table.followRounds(rounds);
       table.attach(() => ctx.self.cast({ type: 'drain' }));
       ctx.self.onExit(() => table.attach(undefined));
-      // Catch up with whatever was published while no registry actor ran.
-      if (table.inboxLength() > 0) ctx.self.cast({ type: 'drain' });
+      // Catch up with whatever was published (or completed) while no registry actor ran.
+      if (table.inboxLength() > 0 || table.flushDue()) ctx.self.cast({ type: 'drain' });
       return table;
     },
     handle(state, message, ctx) {
       switch (message.type) {
         case 'drain':
-          // A flush at least every tick: the tick's turn writes what the previous tick changed.
+          // A flush when a round completes (what the tick changed) and when a tick arrives (what
+          // changed between rounds: a crash, a restart), so nothing waits longer than a tick.
           if (state.drain()) state.flush();
           ctx.reply(undefined);
           return state;
@@ -312,18 +358,19 @@ function registryBehaviour(table: DomainRegistryTable): Behaviour<DomainRegistry
   };
 }
 
-/** Starts the registry actor over `table`. */
+/** Starts the registry actor over `table`; with `rounds`, it writes each tick's round once it completes. */
 export function spawnDomainRegistry(
   table: DomainRegistryTable,
   system: Parameters<typeof spawnActor>[0],
+  rounds?: TickBus,
 ): Promise<ActorRef<DomainRegistryMsg>> {
-  return spawnActor(system, registryBehaviour(table), undefined, { name: 'domain_registry' });
+  return spawnActor(system, registryBehaviour(table, rounds), undefined, { name: 'domain_registry' });
 }
 
-/** The registry's child spec (id `domain_registry`). */
-export function domainRegistrySpec(table: DomainRegistryTable): ChildSpec {
+/** The registry's child spec (id `domain_registry`); `rounds` is the tick bus whose rounds it writes. */
+export function domainRegistrySpec(table: DomainRegistryTable, rounds?: TickBus): ChildSpec {
   return {
     id: 'domain_registry',
-    start: async ({ system }) => (await spawnDomainRegistry(table, system)) as ActorRef<never>,
+    start: async ({ system }) => (await spawnDomainRegistry(table, system, rounds)) as ActorRef<never>,
   };
 }

@@ -2,7 +2,8 @@
  * The tick generator (Thunderlink.TickGenerator; `docs/architecture.md`, "Tick flow"): emits tick 1, 2, 3, ... every
  * `interval` ms on `system:domain_tick` and offers each tick to every domain. Deadlines come from a
  * fixed origin on the runtime clock, so ticks never drift; a late tick carries `lateMs`, and
- * deadlines missed entirely are skipped and counted, never fired in a burst.
+ * deadlines missed entirely are skipped and counted, never fired in a burst. With `maxTicks`, the
+ * last tick is that one: no timer is set after it and a requested tick is refused.
  *
  * @example
  * const ticks = new TickCounter();
@@ -40,12 +41,14 @@ export interface TickGeneratorOptions {
   activeCount(): number;
   /** Monotonic ms of runtime start; a tick's `at` is measured from it. */
   startedAtMs: number;
+  /** The last tick to emit (`maxTicks`): none after it, timed or requested. Default none. */
+  maxTicks?: number | undefined;
 }
 
 /** Messages of the tick generator. */
 export type TickGeneratorMsg = { type: 'fire' } | { type: 'tick' } | { type: 'current_tick' };
 
-/** What a requested tick answers: its number and the round tracking the domains' handling. */
+/** What a requested tick answers: its number and the round tracking the domains' handling (`undefined` past `maxTicks`). */
 export interface TickEmission {
   tick: number;
   round: TickRound;
@@ -81,8 +84,13 @@ function emit(system: ActorSystem, options: TickGeneratorOptions, lateMs: number
   return { tick: event.tick, round };
 }
 
+/** True once the last tick (`maxTicks`) has been emitted. */
+function exhausted(options: TickGeneratorOptions): boolean {
+  return options.maxTicks !== undefined && options.ticks.tick >= options.maxTicks;
+}
+
 function schedule(system: ActorSystem, options: TickGeneratorOptions, self: ActorRef<TickGeneratorMsg>): TimerHandle | undefined {
-  if (options.interval === 'manual') return undefined;
+  if (options.interval === 'manual' || exhausted(options)) return undefined;
   const { ticks, interval } = options;
   const dueMs = (ticks.originMs as number) + (ticks.deadlineIndex + 1) * interval;
   return system.clock.setTimeout(() => self.cast({ type: 'fire' }), dueMs - system.clock.now());
@@ -101,7 +109,7 @@ function tickGeneratorBehaviour(options: TickGeneratorOptions): Behaviour<TickGe
     handle(state, message, ctx) {
       switch (message.type) {
         case 'fire': {
-          if (options.interval === 'manual') return state;
+          if (options.interval === 'manual' || exhausted(options)) return state;
           const { ticks, interval } = options;
           const now = ctx.system.clock.now();
           const origin = ticks.originMs as number;
@@ -114,7 +122,8 @@ function tickGeneratorBehaviour(options: TickGeneratorOptions): Behaviour<TickGe
           return state;
         }
         case 'tick':
-          ctx.reply(emit(ctx.system, options, 0));
+          // Past `maxTicks` a request gets no tick: `undefined`, which `runtime.tick()` turns into an error.
+          ctx.reply(exhausted(options) ? undefined : emit(ctx.system, options, 0));
           return state;
         case 'current_tick':
           ctx.reply(options.ticks.tick);

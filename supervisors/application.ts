@@ -109,7 +109,9 @@ export async function startApplicationTree(input: ApplicationTreeInput): Promise
     runId: input.runId,
     version: input.version,
     tickInterval: input.tickInterval,
-    requestTick: () => running<TickGeneratorMsg>(['tick_system', 'tick_generator']).call<TickEmission>({ type: 'tick' }),
+    requestTick: () => running<TickGeneratorMsg>(['tick_system', 'tick_generator']).call<TickEmission | undefined>({ type: 'tick' }),
+    maxTicks: input.generator.maxTicks,
+    onRoundDone: (listener) => input.generator.tickBus.onRoundDone(listener),
     flushRegistry: async () => {
       await running<{ type: 'flush' }>(['tick_system', 'domain_registry']).call({ type: 'flush' });
     },

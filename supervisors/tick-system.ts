@@ -1,7 +1,8 @@
 /**
  * The tick system tree: the domain registry first, then the tick generator, under rest_for_one —
  * a registry restart also restarts the generator that reads it (`docs/architecture.md`, "The
- * supervision tree").
+ * supervision tree"). The registry follows the generator's tick bus, to write each round once it
+ * completes.
  *
  * @example
  * const spec = tickSystemTree({ table, generator: { interval: 1000, tickBus, ticks, activeCount, startedAtMs } });
@@ -24,6 +25,6 @@ export interface TickSystemOptions {
 export function tickSystemTree(options: TickSystemOptions): ChildSpec {
   return supervisorSpec('tick_system', {
     strategy: 'rest_for_one',
-    children: [domainRegistrySpec(options.table), tickGeneratorSpec(options.generator, options.onGenerator)],
+    children: [domainRegistrySpec(options.table, options.generator.tickBus), tickGeneratorSpec(options.generator, options.onGenerator)],
   });
 }

@@ -40,6 +40,12 @@ export interface RuntimeOptions {
   clock?: Clock;
   /** Restart intensity of the domains supervisor; default 3 restarts in 5 s. */
   domainRestarts?: { maxRestarts?: number; maxSeconds?: number };
+  /**
+   * Stop after this tick: ticks 1..maxTicks are emitted (timed or requested) and none after; once
+   * every domain has handled tick `maxTicks`, the runtime stops as `stop('shutdown')` does. Default
+   * none.
+   */
+  maxTicks?: number;
 }
 
 /** Options with every default filled in. */
@@ -52,6 +58,7 @@ export interface NormalizedRuntimeOptions {
   server: false | ServerOptions;
   clock: Clock | undefined;
   domainRestarts: { maxRestarts?: number; maxSeconds?: number };
+  maxTicks: number | undefined;
 }
 
 /** Defaults of {@link RuntimeOptions}. */
@@ -116,5 +123,7 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
   if (maxSeconds !== undefined && !(typeof maxSeconds === 'number' && maxSeconds > 0 && Number.isFinite(maxSeconds))) {
     throw invalid('domainRestarts.maxSeconds', 'a finite number of seconds > 0', maxSeconds);
   }
-  return { domains, tickInterval, database, activationTimeout, activateTimeout, server, clock: options.clock, domainRestarts };
+  const { maxTicks } = options;
+  if (maxTicks !== undefined && !(Number.isSafeInteger(maxTicks) && maxTicks >= 1)) throw invalid('maxTicks', 'an integer >= 1', maxTicks);
+  return { domains, tickInterval, database, activationTimeout, activateTimeout, server, clock: options.clock, domainRestarts, maxTicks };
 }

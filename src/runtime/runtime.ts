@@ -36,8 +36,12 @@ export interface RuntimeParts {
   runId: string;
   version: string;
   tickInterval: number | 'manual';
-  /** Asks the tick generator for one tick now. */
-  requestTick(): Promise<{ tick: number; round: TickRound }>;
+  /** Asks the tick generator for one tick now; `undefined` once `maxTicks` ticks were emitted. */
+  requestTick(): Promise<{ tick: number; round: TickRound } | undefined>;
+  /** The last tick (`maxTicks` option); the runtime stops once its round completes. */
+  maxTicks?: number | undefined;
+  /** Calls `listener` with each tick round once every domain has handled it; returns the unsubscribe. */
+  onRoundDone(listener: (round: TickRound) => void): () => void;
   /** Asks the registry actor to write what is pending. */
   flushRegistry(): Promise<void>;
   /** Ticks domains dropped because a newer tick replaced them undelivered (one pending tick each). */
@@ -69,6 +73,15 @@ export class Runtime {
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
     });
+    const { maxTicks } = parts;
+    if (maxTicks !== undefined) {
+      // Tick `maxTicks` was the last; once every domain has handled it, the run is over.
+      const off = parts.onRoundDone((round) => {
+        if (round.tick < maxTicks) return;
+        off();
+        void this.stop('shutdown');
+      });
+    }
     parts.root.onExit((signal) => {
       // The root exited: by request (stop) or because it gave up. Either way the run ends here.
       // A requested stop is clean whatever reason it was given; a root that crashed never is.
@@ -119,12 +132,20 @@ export class Runtime {
    * Emits one tick now and resolves with its number once every domain has handled it and the
    * registry has applied and written the resulting status changes. Works in every mode; with
    * `tickInterval: 'manual'` it is the only source of ticks. A tick in flight when the runtime
-   * stops resolves, or rejects with `ERR_RUNTIME_STOPPED`.
+   * stops resolves, or rejects with `ERR_RUNTIME_STOPPED`; so does a tick asked for after tick
+   * `maxTicks`.
    */
   async tick(): Promise<number> {
     this.assertRunning('tick');
     try {
-      const { tick, round } = await this.parts.requestTick();
+      const emission = await this.parts.requestTick();
+      if (!emission) {
+        throw new ThunderlineError(
+          'ERR_RUNTIME_STOPPED',
+          `tick: the runtime stops after tick ${this.parts.maxTicks} (maxTicks); no tick after it`,
+        );
+      }
+      const { tick, round } = emission;
       await round.done;
       await this.parts.flushRegistry();
       return tick;
