@@ -23,7 +23,15 @@ export { RUNTIME_DEFAULTS, type RuntimeOptions, type ServerOptions, validateRunt
 export type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from './runtime/registry-view.ts';
 export { Runtime, type RuntimeExit } from './runtime/runtime.ts';
 export type { EventServerOptions, HelloFrame, SequencedEvent, ServerFrame } from './server/index.ts';
-export type { DomainRow, DomainStatusName, HistoryEvent, HistoryRow, RunRow } from './store/index.ts';
+export {
+  DatabaseLockedError,
+  type DomainRow,
+  type DomainStatusName,
+  type HistoryEvent,
+  type HistoryRow,
+  type LockHolder,
+  type RunRow,
+} from './store/index.ts';
 export * from './supervisor/index.ts';
 export { emitTelemetry, telemetryChannel } from './telemetry/index.ts';
 export { VERSION } from './version.ts';
