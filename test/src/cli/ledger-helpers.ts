@@ -8,7 +8,7 @@
  * const status = await runCliAs(['status', '--db', db], READ_ONLY_USER);
  * assert.equal(fingerprint(dir), before);
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,12 +30,23 @@ export interface RunAs {
   gid: number;
 }
 
+const NOBODY: RunAs = { uid: 65534, gid: 65534 };
+const isRoot = process.getuid?.() === 0;
+/** Root may be denied switching users (a container without the capability): then it stays root. */
+const canBecomeNobody = isRoot && spawnSync(process.execPath, ['-e', ''], NOBODY).status === 0;
+
 /**
  * Root ignores file permissions, so a read-only file is only read-only to root's children when
  * they run as another user: `nobody` (65534) when the suite runs as root, else the suite's own
  * user (who is bound by chmod anyway).
  */
-export const READ_ONLY_USER: RunAs | undefined = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+export const READ_ONLY_USER: RunAs | undefined = canBecomeNobody ? NOBODY : undefined;
+
+/**
+ * False only when the suite runs as root and cannot switch users: chmod then stops nobody, and
+ * the tests that need a write to be refused say so and check only that nothing is created.
+ */
+export const PERMISSIONS_BITE = !isRoot || canBecomeNobody;
 
 /** A fresh directory that `nobody` may enter (mkdtemp makes it 0700). */
 export function makeLedgerDir(): string {
