@@ -43,10 +43,16 @@ export interface TickGeneratorOptions {
   startedAtMs: number;
   /** The last tick to emit (`maxTicks`): none after it, timed or requested. Default none. */
   maxTicks?: number | undefined;
+  /**
+   * Count the first deadline from a `begin` message (or from `ticks.originMs`, once set) instead of
+   * from the start: the application tree begins the ticks once every child has started, so no timed
+   * tick reaches a half-started tree. Default false.
+   */
+  awaitBegin?: boolean;
 }
 
 /** Messages of the tick generator. */
-export type TickGeneratorMsg = { type: 'fire' } | { type: 'tick' } | { type: 'current_tick' };
+export type TickGeneratorMsg = { type: 'fire' } | { type: 'tick' } | { type: 'current_tick' } | { type: 'begin' };
 
 /** What a requested tick answers: its number and the round tracking the domains' handling (`undefined` past `maxTicks`). */
 export interface TickEmission {
@@ -100,8 +106,11 @@ function tickGeneratorBehaviour(options: TickGeneratorOptions): Behaviour<TickGe
   return {
     name: 'tick_generator',
     init(_args, ctx) {
-      options.ticks.originMs ??= ctx.system.clock.now();
-      const state: TickGeneratorState = { timer: schedule(ctx.system, options, ctx.self) };
+      if (!options.awaitBegin) options.ticks.originMs ??= ctx.system.clock.now();
+      // A restarted generator carries on with the schedule; a first one may wait for `begin`.
+      const state: TickGeneratorState = {
+        timer: options.ticks.originMs === undefined ? undefined : schedule(ctx.system, options, ctx.self),
+      };
       // However the generator exits, no timer outlives it.
       ctx.self.onExit(() => ctx.system.clock.clearTimeout(state.timer));
       return state;
@@ -127,6 +136,10 @@ function tickGeneratorBehaviour(options: TickGeneratorOptions): Behaviour<TickGe
           return state;
         case 'current_tick':
           ctx.reply(options.ticks.tick);
+          return state;
+        case 'begin':
+          options.ticks.originMs ??= ctx.system.clock.now();
+          state.timer ??= schedule(ctx.system, options, ctx.self);
           return state;
         default: {
           const unreachable: never = message;

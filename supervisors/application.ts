@@ -54,7 +54,7 @@ export interface ApplicationTreeInput {
 /** The application tree's children, in start order. */
 export function applicationTree(input: ApplicationTreeInput): ChildSpec[] {
   return [
-    tickSystemTree({ table: input.table, generator: input.generator }),
+    tickSystemTree({ table: input.table, generator: { ...input.generator, awaitBegin: true } }),
     domainsTree(input.domains, input.deps, input.domainRestarts),
     ...(input.earlyInfrastructure ?? []),
     ...(input.lateInfrastructure ?? []),
@@ -90,12 +90,18 @@ export function findRunning(root: SupervisorRef, id: string): AnyActorRef | unde
 
 /** Starts the application tree and returns what the `Runtime` needs. */
 export async function startApplicationTree(input: ApplicationTreeInput): Promise<RuntimeParts> {
+  // Followed before the generator can tick: at 1 ms the last round may complete while the tree starts.
+  const lastRound = lastRoundDone(input.generator);
   const root = await startSupervisor(input.system, {
     name: APPLICATION_SUPERVISOR,
     strategy: 'one_for_one',
     maxRestarts: 0,
     children: applicationTree(input),
   });
+  // Timed ticks begin now that every child has started: a tick emitted while the domains were
+  // still starting would reach only some of them (at 1 ms, the first ticks would).
+  input.generator.ticks.originMs ??= input.system.clock.now();
+  (findChild(root, ['tick_system', 'tick_generator']) as ActorRef<TickGeneratorMsg> | undefined)?.cast({ type: 'begin' });
   const running = <M extends { type: string }>(ids: string[]): ActorRef<M> => {
     const ref = findChild(root, ids);
     if (!ref) throw new ThunderlineError('ERR_UNKNOWN_ACTOR', `${ids.join('/')} is not running (restarting or stopped)`);
@@ -111,7 +117,6 @@ export async function startApplicationTree(input: ApplicationTreeInput): Promise
     tickInterval: input.tickInterval,
     requestTick: () => running<TickGeneratorMsg>(['tick_system', 'tick_generator']).call<TickEmission | undefined>({ type: 'tick' }),
     maxTicks: input.generator.maxTicks,
-    onRoundDone: (listener) => input.generator.tickBus.onRoundDone(listener),
     flushRegistry: async () => {
       await running<{ type: 'flush' }>(['tick_system', 'domain_registry']).call({ type: 'flush' });
     },
@@ -121,5 +126,19 @@ export async function startApplicationTree(input: ApplicationTreeInput): Promise
     skippedTicks: () => input.generator.tickBus.skipped,
   };
   if (input.beforeClose) parts.beforeClose = input.beforeClose;
+  if (lastRound) parts.lastRound = lastRound;
   return parts;
+}
+
+/** Resolves once the round of tick `maxTicks` completes (every domain has handled the last tick). */
+function lastRoundDone(generator: TickGeneratorOptions): Promise<void> | undefined {
+  const { maxTicks } = generator;
+  if (maxTicks === undefined) return undefined;
+  return new Promise((resolve) => {
+    const off = generator.tickBus.onRoundDone((round) => {
+      if (round.tick < maxTicks) return;
+      off();
+      resolve();
+    });
+  });
 }

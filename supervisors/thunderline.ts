@@ -19,6 +19,7 @@ import { type ThundergridDomain, thundergridDomain } from '../actors/thundergrid
 import { type PresenceOptions, type ThunderlinkDomain, thunderlinkDomain } from '../actors/thunderlink/index.ts';
 import { type ThunderprismDomain, thunderprismDomain } from '../actors/thunderprism/index.ts';
 import { type ThundervineDomain, type ThundervineOptions, thundervineDomain } from '../actors/thundervine/index.ts';
+import type { ActorSystem } from '../src/actor/actor-system.ts';
 import type { DomainDefinition } from '../src/domain/define-domain.ts';
 import { domainChildSpec } from '../src/domain/domain-actor.ts';
 import { describeValue, ThunderlineError } from '../src/errors.ts';
@@ -84,6 +85,11 @@ export interface ThunderlineTreeOptions {
   thunderflow?: EventBufferOptions;
   thunderlink?: PresenceOptions;
   thundervine?: ThundervineOptions;
+  /**
+   * Called once the run exists (its row written), before the tree starts: the place to subscribe
+   * to `system.pubsub` and miss no event, the first `domain_waiting` and early ticks included.
+   */
+  beforeStart?: (run: { runId: string; system: ActorSystem }) => void;
 }
 
 /** The running tree's domains, for queries; a disabled domain is absent. */
@@ -151,7 +157,8 @@ export function thunderlineTree(options: ThunderlineTreeOptions = {}): Thunderli
     handles,
     extras() {
       const extras: RuntimeExtras = {
-        infrastructure: ({ system, registry: runtimeRegistry, deps }) => {
+        infrastructure: ({ system, registry: runtimeRegistry, deps, runId }) => {
+          options.beforeStart?.({ runId, system });
           bound.view = runtimeRegistry;
           handles.thundercrown?.policy.bind(system.pubsub, () => system.isoNow());
           const slot = (id: string, defs: DomainDefinition[]): ChildSpec[] =>

@@ -1,17 +1,21 @@
 /**
  * `thunderline start`: runs the Thunderline application tree on an embedded SQLite file, prints
- * the viewer URL once listening, logs lifecycle events, and shuts down gracefully (reverse start
- * order, exit 0) on SIGINT/SIGTERM or after `--max-ticks`.
+ * the viewer URL once listening, logs lifecycle events from the first (and each round once it is
+ * on disk), and shuts down gracefully (reverse start order, exit 0) on SIGINT/SIGTERM or once
+ * tick `--max-ticks` is handled.
  *
  * @example
  * thunderline start --tick-interval 500 --db ./thunderline.db --port 4100
  * thunderline start --no-server --max-ticks 20 --json-logs
  */
+import diagnostics from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
 import { startThunderline, THUNDERLINE_DOMAINS, validateDisable } from '../../supervisors/thunderline.ts';
+import type { ActorSystem } from '../actor/actor-system.ts';
 import type { ThunderlineEvent } from '../events.ts';
 import type { ServerOptions } from '../runtime/options.ts';
 import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
+import { VERSION } from '../version.ts';
 import { formatEvent } from './format-event.ts';
 import { parseFlags } from './parse.ts';
 import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
@@ -31,8 +35,8 @@ Runs the Thunderline application tree: every domain waits for the first tick, th
   --activation-timeout <ms>   ms a domain waits for its first tick (default 30000)
   --activate-timeout <ms>     ms a domain's activate may take before it crashes (default 15000)
   --disable <a,b,...>         domains to leave out (known: ${THUNDERLINE_DOMAINS.join(', ')})
-  --max-ticks <n>             stop cleanly after tick n
-  --json-logs                 log every event as one JSON line`;
+  --max-ticks <n>             stop cleanly once tick n is handled; no tick after it
+  --json-logs                 log every event as one JSON line, from the first`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -127,6 +131,14 @@ function worthLogging(event: ThunderlineEvent): boolean {
   }
 }
 
+/** What the registry reports on `thunderline:registry_flush` after each write. */
+interface FlushReport {
+  rows: number;
+  durationMs: number;
+  /** The newest tick whose completed round the write holds; 0 for other writes. */
+  round: number;
+}
+
 /** Runs `thunderline start` until it stops; resolves with the exit code. */
 export async function runStart(argv: string[], io: CliIo, signals: NodeJS.Process = process): Promise<number> {
   const config = parseStartFlags(argv);
@@ -134,6 +146,38 @@ export async function runStart(argv: string[], io: CliIo, signals: NodeJS.Proces
     io.out(START_HELP);
     return EXIT.ok;
   }
+  const log = (event: ThunderlineEvent): void => {
+    if (config.jsonLogs) io.out(JSON.stringify(event));
+    else if (worthLogging(event)) io.out(formatEvent(event));
+  };
+  let system: ActorSystem | undefined;
+  // A round's changes are on disk when this line is printed: a kill after it loses none of them.
+  const onFlush = (message: unknown): void => {
+    const { rows, durationMs, round } = message as FlushReport;
+    if (config.jsonLogs || round === 0 || !system) return;
+    io.out(
+      `${system.isoNow()}  tick ${round} round complete: ${rows} status change${rows === 1 ? '' : 's'} on disk (${durationMs.toFixed(2)} ms)`,
+    );
+  };
+  diagnostics.subscribe('thunderline:registry_flush', onFlush);
+  try {
+    return await run(config, io, signals, (run) => {
+      // Before the tree starts, so the log holds every event from the first.
+      system = run.system;
+      io.out(`thunderline ${VERSION}: run ${run.runId} on ${config.database}, tick every ${config.tickInterval} ms`);
+      run.system.pubsub.subscribe('*', log);
+    });
+  } finally {
+    diagnostics.unsubscribe('thunderline:registry_flush', onFlush);
+  }
+}
+
+async function run(
+  config: StartConfig,
+  io: CliIo,
+  signals: NodeJS.Process,
+  beforeStart: (run: { runId: string; system: ActorSystem }) => void,
+): Promise<number> {
   const runtime: Runtime = await startThunderline(
     {
       tickInterval: config.tickInterval,
@@ -141,23 +185,14 @@ export async function runStart(argv: string[], io: CliIo, signals: NodeJS.Proces
       activationTimeout: config.activationTimeout,
       activateTimeout: config.activateTimeout,
       server: config.server,
+      ...(config.maxTicks === undefined ? {} : { maxTicks: config.maxTicks }),
     },
-    { disable: config.disable },
+    { disable: config.disable, beforeStart },
   );
-  runtime.subscribe('*', (event) => {
-    if (config.jsonLogs) io.out(JSON.stringify(event));
-    else if (worthLogging(event)) io.out(formatEvent(event));
-    if (event.type === 'tick' && config.maxTicks !== undefined && event.tick >= config.maxTicks) {
-      // Let this tick's round finish (domains handle it), then stop in reverse start order.
-      setImmediate(() => void runtime.stop('shutdown').catch(() => undefined));
-    }
-  });
-  io.out(`thunderline ${runtime.version}: run ${runtime.runId} on ${config.database}, tick every ${config.tickInterval} ms`);
   if (runtime.serverUrl) io.out(`viewer: ${runtime.serverUrl}`);
-  const waiting = runtime.registry.statuses().filter((status) => status.status === 'waiting');
-  if (!config.jsonLogs && waiting.length > 0) io.out(`waiting for the first tick: ${waiting.map((status) => status.name).join(', ')}`);
   const onSignal = (signal: string) => {
     io.err(`thunderline: ${signal} received, shutting down`);
+    // stop() never rejects: a failure while stopping is the exit below (reported, exit 1).
     void runtime.stop('shutdown');
   };
   signals.once('SIGINT', onSignal);

@@ -38,10 +38,10 @@ export interface RuntimeParts {
   tickInterval: number | 'manual';
   /** Asks the tick generator for one tick now; `undefined` once `maxTicks` ticks were emitted. */
   requestTick(): Promise<{ tick: number; round: TickRound } | undefined>;
-  /** The last tick (`maxTicks` option); the runtime stops once its round completes. */
+  /** The last tick (`maxTicks` option). */
   maxTicks?: number | undefined;
-  /** Calls `listener` with each tick round once every domain has handled it; returns the unsubscribe. */
-  onRoundDone(listener: (round: TickRound) => void): () => void;
+  /** With `maxTicks`: resolves once every domain has handled the last tick; the runtime then stops. */
+  lastRound?: Promise<void>;
   /** Asks the registry actor to write what is pending. */
   flushRegistry(): Promise<void>;
   /** Ticks domains dropped because a newer tick replaced them undelivered (one pending tick each). */
@@ -73,15 +73,8 @@ export class Runtime {
     this.stopped = new Promise((resolve) => {
       this.resolveStopped = resolve;
     });
-    const { maxTicks } = parts;
-    if (maxTicks !== undefined) {
-      // Tick `maxTicks` was the last; once every domain has handled it, the run is over.
-      const off = parts.onRoundDone((round) => {
-        if (round.tick < maxTicks) return;
-        off();
-        void this.stop('shutdown');
-      });
-    }
+    // Tick `maxTicks` was the last; once every domain has handled it, the run is over.
+    parts.lastRound?.then(() => void this.stop('shutdown'));
     parts.root.onExit((signal) => {
       // The root exited: by request (stop) or because it gave up. Either way the run ends here.
       // A requested stop is clean whatever reason it was given; a root that crashed never is.

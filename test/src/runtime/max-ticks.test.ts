@@ -2,11 +2,12 @@
  * `maxTicks`: ticks 1..maxTicks are emitted, timed or requested, and none after; once every
  * domain has handled the last one, the runtime stops as `stop('shutdown')` does.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineDomain } from '../../../index.ts';
-import type { TickEvent } from '../../../src/events.ts';
-import { gate } from '../../support/gate.ts';
+import type { DomainEvent, TickEvent } from '../../../src/events.ts';
+import { gate, until } from '../../support/gate.ts';
 import { boot, bounded, diskSteps, emptyContext, nextEvent, type RuntimeContext, rejection, setUp, tearDown, tmpDb } from './helpers.ts';
 
 const maxTicks = suite<RuntimeContext>('runtime: maxTicks', emptyContext());
@@ -73,6 +74,45 @@ maxTicks('the stop waits for the last round: a domain still activating on tick 1
     context.events.filter((event) => event.type.startsWith('domain_')).map((event) => event.type),
     ['domain_activated', 'domain_deactivated'],
   );
+});
+
+maxTicks('timed ticks begin once the whole tree is up: none reaches a half-started tree', async (context) => {
+  const held = gate();
+  let starting = false;
+  const ticks: unknown[] = [];
+  const onTick = (message: unknown): void => void ticks.push(message);
+  diagnostics.subscribe('thunderline:tick', onTick);
+  try {
+    // "slow" is active at start: its start (and so the tree's) waits for its activate.
+    const slow = defineDomain({
+      name: 'slow',
+      waitForTick: false,
+      activate: () => {
+        starting = true;
+        return held.promise;
+      },
+    });
+    const booting = boot(context, {
+      tickInterval: 10,
+      maxTicks: 1,
+      domains: [defineDomain({ name: 'first' }), slow, defineDomain({ name: 'last' })],
+    });
+    await bounded(
+      until(() => starting),
+      'the slow start',
+    );
+    context.clock.advance(50);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(ticks, [], 'no tick while the tree starts');
+    held.open();
+    const runtime = await bounded(booting, 'start');
+    const activated = nextEvent(runtime, (event) => event.type === 'domain_activated' && (event as DomainEvent).domain === 'last', 'last');
+    context.clock.advance(10);
+    assert.is((await activated).tick, 1, 'tick 1 reaches every domain, the last started included');
+    await bounded(runtime.stopped, 'stop');
+  } finally {
+    diagnostics.unsubscribe('thunderline:tick', onTick);
+  }
 });
 
 maxTicks('maxTicks must be an integer >= 1', async (context) => {
