@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { defineDomain, type Runtime, startRuntime } from '../../index.ts';
+import { defineDomain, type Runtime, type SupervisorRef, startRuntime } from '../../index.ts';
 import { findRunning } from '../../supervisors/application.ts';
 import { launchChromium } from '../support/chromium.ts';
 import { within as withinMs } from '../support/within.ts';
@@ -35,6 +35,9 @@ interface Context {
   docsImage: string;
 }
 
+/** The supervisor of the `fragile` domain's children, once it is active. */
+let fragileChildren: SupervisorRef | undefined;
+
 const Dashboard = suite<Context>('dashboard in headless chromium', {} as Context);
 
 Dashboard.before(async (context) => {
@@ -43,7 +46,17 @@ Dashboard.before(async (context) => {
     tickInterval: 'manual',
     database: ':memory:',
     server: { port: 0 },
-    domains: DOMAINS.map((name) => defineDomain({ name, async activate() {} })),
+    domains: [
+      ...DOMAINS.map((name) => defineDomain({ name, async activate() {} })),
+      // Its deactivate fails: when its own supervisor is killed, its terminate fails (operation_failed).
+      defineDomain({
+        name: 'fragile',
+        activate(_tick, meta) {
+          fragileChildren = meta.supervisor;
+        },
+        deactivate: () => Promise.reject(new Error('disk gone')),
+      }),
+    ],
   });
   context.browser = await launchChromium();
   context.page = await context.browser.newPage({
@@ -87,6 +100,17 @@ Dashboard('shows a killed domain crash and restart', async ({ runtime, page }) =
   await page.locator('#tree .budget-text', { hasText: 'restarts 1/3' }).waitFor({ timeout: 5000 });
   const reason = await page.locator('tr[data-domain="inventory"] .reason').textContent();
   assert.ok(reason?.includes('simulated fault'), `reason shown: ${reason}`);
+});
+
+Dashboard('shows a failed terminate in the event log, marked as a failure', async ({ page }) => {
+  assert.ok(fragileChildren, 'fragile is active');
+  fragileChildren?.kill('children gave up');
+  const entry = page.locator('#log li', { hasText: 'operation_failed' });
+  await entry.first().waitFor({ timeout: 5000 });
+  const text = (await entry.first().textContent()) ?? '';
+  assert.match(text, /fragile#\d+/);
+  assert.match(text, /ERR_DEACTIVATE_FAILED/);
+  assert.ok((await entry.first().getAttribute('class'))?.includes('bad'), `class: ${await entry.first().getAttribute('class')}`);
 });
 
 Dashboard('filters the event log by type', async ({ page }) => {
