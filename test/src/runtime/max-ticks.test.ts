@@ -6,9 +6,21 @@ import diagnostics from 'node:diagnostics_channel';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineDomain } from '../../../index.ts';
-import type { DomainEvent, TickEvent } from '../../../src/events.ts';
+import type { TickEvent } from '../../../src/events.ts';
 import { gate, until } from '../../support/gate.ts';
-import { boot, bounded, diskSteps, emptyContext, nextEvent, type RuntimeContext, rejection, setUp, tearDown, tmpDb } from './helpers.ts';
+import {
+  boot,
+  bounded,
+  diskSteps,
+  emptyContext,
+  nextDomainEvent,
+  nextEvent,
+  type RuntimeContext,
+  rejection,
+  setUp,
+  tearDown,
+  tmpDb,
+} from './helpers.ts';
 
 const maxTicks = suite<RuntimeContext>('runtime: maxTicks', emptyContext());
 maxTicks.before.each(setUp);
@@ -106,7 +118,7 @@ maxTicks('timed ticks begin once the whole tree is up: none reaches a half-start
     assert.equal(ticks, [], 'no tick while the tree starts');
     held.open();
     const runtime = await bounded(booting, 'start');
-    const activated = nextEvent(runtime, (event) => event.type === 'domain_activated' && (event as DomainEvent).domain === 'last', 'last');
+    const activated = nextDomainEvent(runtime, 'domain_activated', 'last');
     context.clock.advance(10);
     assert.is((await activated).tick, 1, 'tick 1 reaches every domain, the last started included');
     await bounded(runtime.stopped, 'stop');
