@@ -69,6 +69,11 @@ function roomBehaviour(chat: Pick<Chat, 'members'>): Behaviour<RoomState, RoomMs
     handle(state, message, ctx) {
       switch (message.type) {
         case 'join':
+          if (!message.user.alive) {
+            // Gone before the room got to it: nothing to join (registering it would throw ERR_NOPROC).
+            ctx.reply(false);
+            return state;
+          }
           chat.members.register(message.user, state.name);
           state.nicks.set(message.user, message.nick);
           // Told in this room's mailbox, in order, when the user's actor exits for any reason.

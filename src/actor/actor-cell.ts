@@ -93,12 +93,20 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   start(args: A): Promise<ActorRef<M>> {
     // nact's dispatch and query (from anyone holding the reference) land in our mailbox, in
     // order with our own sends; a stop through nact is a kill, as an untrappable exit.
-    const spawned = spawnNactActor(
-      this.system,
-      nactName(this.id),
-      (message, sender) => this.fromNact(message, sender),
-      () => this.kill('killed'),
-    );
+    let spawned: ReturnType<typeof spawnNactActor>;
+    try {
+      spawned = spawnNactActor(
+        this.system,
+        nactName(this.id),
+        (message, sender) => this.fromNact(message, sender),
+        () => this.kill('killed'),
+      );
+    } catch (error) {
+      // The nact system is stopped, say: this incarnation ends before it began, and gives back
+      // what it was given (a name, a link) instead of holding it forever.
+      this.finish(error, 'init', undefined);
+      return Promise.reject(error);
+    }
     this.nact = spawned.ref;
     this.nactActor = spawned.actor;
     return new Promise((resolve, reject) => {
@@ -240,8 +248,18 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
     }
   }
 
+  /** Takes `call` out of the pending set; false if it was settled already (timed out, or rejected at exit). */
+  private takePending(call: PendingCall): boolean {
+    if (!this.pending?.delete(call)) return false;
+    if (this.pending.size === 0) this.pending = undefined;
+    return true;
+  }
+
+  /**
+   * Runs `init`. The start stays pending meanwhile, like a call: a kill while an async `init` runs
+   * rejects it at once (`ERR_ACTOR_STOPPED`) instead of leaving the starter waiting on `init`.
+   */
   private runInit(args: A, started: PendingCall): void {
-    if (this.pending?.delete(started) && this.pending.size === 0) this.pending = undefined;
     let first: S | Promise<S>;
     try {
       first = this.behaviour.init(args, this.castContext);
@@ -267,6 +285,7 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   }
 
   private initDone(state: S, started: PendingCall): void {
+    if (!this.takePending(started)) return; // rejected when the incarnation ended
     if (this.status !== 'starting') {
       // Killed (or stopped) while init ran: this incarnation never started.
       started.reject(this.stoppedError('init'));
@@ -280,10 +299,7 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   }
 
   private failInit(error: unknown, started: PendingCall): void {
-    if (this.status === 'dead') {
-      started.reject(this.stoppedError('init')); // killed while init ran
-      return;
-    }
+    if (!this.takePending(started)) return; // killed while init ran: rejected then
     this.finish(error, 'init', undefined);
     started.reject(error);
   }
@@ -363,7 +379,7 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   }
 
   private settle(pending: PendingCall, value: unknown): void {
-    if (!this.pending?.delete(pending)) return; // answered, timed out, or the incarnation is gone
+    if (!this.takePending(pending)) return; // answered, timed out, or the incarnation is gone
     this.system.clock.clearTimeout(pending.timer);
     pending.resolve(value);
   }

@@ -79,16 +79,18 @@ export function spawnActor<S, M extends Message, A = void>(
   const via = isViaName(name);
   const cell = new ActorCell<S, M, A>(system, behaviour, via ? viaDisplayName(name, fallback) : (name ?? fallback));
   if (options.trapExits) cell.trapExits = true;
+  let linked = false;
   try {
     if (linkTo !== undefined) {
       const peer = cellOf(linkTo, 'spawnActor: options.link');
       if (!peer.alive) throw new ThunderlineError('ERR_NOPROC', `spawnActor: options.link names ${linkTo.id}, which is not alive`);
       link(cell, linkTo);
+      linked = true;
     }
     // Like GenServer's `name:`, the name is taken before `init` runs: a taken name starts nothing.
     if (via) name.via.registerName(name.key, cell, name.value);
   } catch (error) {
-    if (linkTo !== undefined) unlink(cell, linkTo);
+    if (linked) unlink(cell, linkTo as ActorRef<never>);
     return Promise.reject(error);
   }
   return cell.start(args);

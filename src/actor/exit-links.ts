@@ -13,6 +13,7 @@
  */
 import { describeValue, formatReason, ThunderlineError } from '../errors.ts';
 import type { ActorRef } from './actor-ref.ts';
+import type { ActorSystem } from './actor-system.ts';
 import type { Message } from './behaviour.ts';
 import { ExitListeners } from './exit-listeners.ts';
 
@@ -91,6 +92,8 @@ export abstract class ExitLinks extends ExitListeners {
   /** Monitors this actor holds on others: dropped when it exits. */
   private watching: Set<MonitorRef> | undefined;
 
+  /** The actor system this actor runs in. */
+  abstract readonly system: ActorSystem;
   abstract get alive(): boolean;
   abstract kill(reason?: unknown): void;
   /** Puts a system message (`DOWN`, `EXIT`) in the mailbox unless this incarnation is exiting. */
@@ -202,13 +205,12 @@ export abstract class ExitLinks extends ExitListeners {
     return wasActive;
   }
 
-  /** @internal */
+  /** @internal `a` links itself to `b` */
   static addLink(a: ExitLinks, b: ExitLinks): void {
-    if (a === b) return;
-    if (!a.alive || !b.alive) {
+    if (a === b || !a.alive) return; // a dead caller changes nothing: its kill was final
+    if (!b.alive) {
       // Erlang: linking to a process that does not exist sends the caller an exit signal `noproc`.
-      if (a.alive) a.receiveExitSignal(b.publicRef, 'noproc');
-      if (b.alive) b.receiveExitSignal(a.publicRef, 'noproc');
+      a.receiveExitSignal(b.publicRef, 'noproc');
       return;
     }
     a.linked ??= new Set();
@@ -269,10 +271,11 @@ export function demonitor(held: MonitorRef, options: { flush?: boolean } = {}): 
 }
 
 /**
- * Links two actors (Erlang's `link/1`, both ways): when one exits with a reason other than
- * `'normal'`, the other exits with the same reason (no `terminate`, as in Erlang), unless it traps
- * exits, which then gets an {@link ExitMessage} (for `'normal'` too). Linking to a dead actor sends
- * the live one an exit signal `'noproc'`. Linking twice is one link.
+ * Links `a` to `b` (Erlang's `link/1` called by `a`; the link works both ways): when one exits
+ * with a reason other than `'normal'`, the other exits with the same reason (no `terminate`, as in
+ * Erlang), unless it traps exits, which then gets an {@link ExitMessage} (for `'normal'` too).
+ * Linking to a dead `b` sends `a` an exit signal `'noproc'`; a dead `a` links nothing and signals
+ * nobody (so a late continuation of a killed actor cannot kill a live one). Linking twice is one link.
  */
 export function link(a: ActorRef<never>, b: ActorRef<never>): void {
   ExitLinks.addLink(cellOf(a, 'link: first actor'), cellOf(b, 'link: second actor'));

@@ -21,8 +21,7 @@ import type { ActorRef } from '../actor/actor-ref.ts';
 import type { Message } from '../actor/behaviour.ts';
 import { cellOf, type ExitLinks, type NameBook } from '../actor/exit-links.ts';
 import type { NameRegistrar } from '../actor/naming.ts';
-import { describeValue, formatReason, ThunderlineError } from '../errors.ts';
-import { emitTelemetry } from '../telemetry/index.ts';
+import { describeValue, ThunderlineError } from '../errors.ts';
 import { Group, Holder, Slot, sameKey, validateOptions } from './registry-table.ts';
 import {
   AlreadyRegisteredError,
@@ -127,7 +126,7 @@ export class Registry<K = unknown, V = unknown> implements NameRegistrar, NameBo
     }
     this.total += 1;
     if (this.registerListeners.length > 0) {
-      this.emitRegister({ type: 'register', registry: this.name, key, ref: slot.ref, value: value as V });
+      this.emitRegister({ type: 'register', registry: this.name, key, ref: slot.ref, value: value as V }, cell);
     }
   }
 
@@ -559,13 +558,13 @@ export class Registry<K = unknown, V = unknown> implements NameRegistrar, NameBo
     for (const slot of removed) this.emitUnregister(slot, 'exit');
   }
 
-  private emitRegister(event: RegisterEvent<K, V>): void {
+  private emitRegister(event: RegisterEvent<K, V>, cell: ExitLinks): void {
     for (const listener of this.registerListeners) {
       try {
         listener(event);
       } catch (error) {
         this.registerListeners = this.registerListeners.filter((held) => held !== listener);
-        this.reportFailure('register', error);
+        this.reportFailure('register', error, cell);
       }
     }
   }
@@ -584,19 +583,14 @@ export class Registry<K = unknown, V = unknown> implements NameRegistrar, NameBo
         listener(event);
       } catch (error) {
         this.unregisterListeners = this.unregisterListeners.filter((held) => held !== listener);
-        this.reportFailure('unregister', error);
+        this.reportFailure('unregister', error, slot.cell);
       }
     }
   }
 
-  private reportFailure(what: 'register' | 'unregister', error: unknown): void {
-    const report = {
-      type: 'subscriber_failed',
-      topic: `registry:${this.name}:${what}`,
-      reason: formatReason(error),
-      time: new Date().toISOString(),
-    };
-    emitTelemetry('subscriber_failed', report);
+  /** A listener threw: `subscriber_failed` on the actor's system (pubsub and telemetry), as pubsub reports its own. */
+  private reportFailure(what: 'register' | 'unregister', error: unknown, cell: ExitLinks): void {
+    cell.system.listenerFailed(`registry:${this.name}:${what}`, error);
   }
 
   private notUnique(what: string): ThunderlineError {

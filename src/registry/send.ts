@@ -82,10 +82,12 @@ export function call<R = unknown, M extends Message = Message>(target: ActorRef<
   }
   if (ref === undefined) {
     const name = target as ViaName;
+    const type = (message as { type?: unknown } | null | undefined)?.type;
+    const what = typeof type === 'string' ? `"${type}"` : describeValue(message);
     return Promise.reject(
       new ThunderlineError(
         'ERR_NOPROC',
-        `call: no actor is registered under ${describeValue(name.key)} in registry "${name.via.name}"; "${message.type}" was not sent`,
+        `call: no actor is registered under ${describeValue(name.key)} in registry "${name.via.name}"; ${what} was not sent`,
       ),
     );
   }

@@ -55,8 +55,13 @@ example('a room whose actor dies leaves the registry, and the next openRoom star
     assert.is.not(second, first);
     assert.is(chat.rooms.whereis('lobby'), second);
     const user = await connectUser(chat);
-    await second.call({ type: 'join', user, nick: 'carol' });
+    assert.is(await second.call({ type: 'join', user, nick: 'carol' }), true);
     assert.equal(chat.members.keys(user), ['lobby']);
+    const gone = await connectUser(chat);
+    gone.kill('closed');
+    assert.is(await second.call({ type: 'join', user: gone, nick: 'dave' }), false, 'a user gone before joining is refused');
+    assert.is(second.alive, true, 'and the room lives on');
+    assert.equal(await second.call({ type: 'members' }), ['carol']);
   } finally {
     await runtime.stop();
   }

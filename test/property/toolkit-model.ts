@@ -105,14 +105,14 @@ export class Model {
     return this.actors[index]?.alive === true;
   }
 
-  /** Linking to a dead actor sends the live side the exit signal 'noproc'; linking twice is one link. */
+  /**
+   * `a` links itself to `b`: a dead `a` does nothing (its kill was final); a dead `b` sends `a` the
+   * exit signal 'noproc'; linking twice is one link.
+   */
   link(a: number, b: number): void {
-    if (a === b) return;
-    if (!this.alive(a) || !this.alive(b)) {
-      const signals: Signal[] = [];
-      if (this.alive(a)) signals.push({ to: a, from: b, reason: 'noproc' });
-      if (this.alive(b)) signals.push({ to: b, from: a, reason: 'noproc' });
-      this.deliverSignals(signals);
+    if (a === b || !this.alive(a)) return;
+    if (!this.alive(b)) {
+      this.deliverSignals([{ to: a, from: b, reason: 'noproc' }]);
       return;
     }
     this.links.add(linkKey(a, b));

@@ -20,7 +20,8 @@ import {
   spawnActor,
   unlink,
 } from '../../../index.ts';
-import { gate } from '../../support/gate.ts';
+import { gate, until } from '../../support/gate.ts';
+import { within } from '../../support/within.ts';
 
 interface Context {
   system: ActorSystem;
@@ -233,6 +234,80 @@ test('a supervisor can be monitored and linked; DOWN names its ref', async ({ sy
   const held = monitor(watcher, sup);
   sup.kill('down');
   assert.equal(await seen(watcher), [{ type: 'DOWN', monitor: held, target: sup, reason: 'down' }]);
+});
+
+test('a dead actor links nothing: a late continuation of a killed actor cannot kill a live one', async ({ system }) => {
+  const dead = await spawnActor(system, idle, undefined);
+  const peer = await spawnActor(system, idle, undefined);
+  dead.kill();
+  link(dead, peer);
+  assert.is(peer.alive, true);
+  assert.is(await peer.call({ type: 'ping' }), 'pong');
+});
+
+test('spawnActor with a link that is not an actor ref rejects, naming the option', async ({ system }) => {
+  const refused = await spawnActor(system, idle, undefined, { link: 'parent' as never }).catch((error: unknown) => error);
+  assert.ok(
+    hasCode(refused, 'ERR_INVALID_OPTION') && /spawnActor: options\.link must be an actor ref/.test(String(refused)),
+    String(refused),
+  );
+});
+
+test('an actor killed while its async init runs rejects its start at once; a late init changes nothing', async ({ system }) => {
+  const held = gate();
+  let initEnded = false;
+  let initBegan = false;
+  const slow: Behaviour<null, IdleMsg> = {
+    name: 'slow',
+    init: () => {
+      initBegan = true;
+      return held.promise.then(() => {
+        initEnded = true;
+        return null;
+      });
+    },
+    handle: (state) => state,
+  };
+  const watcher = await spawnActor(system, inbox, undefined);
+  let started!: ActorRef<IdleMsg>;
+  const registrar = {
+    name: 'grab',
+    registerName: (_key: unknown, ref: ActorRef<never>) => {
+      started = ref as unknown as ActorRef<IdleMsg>;
+    },
+    whereisName: () => undefined,
+  };
+  const start = spawnActor(system, slow, undefined, { name: { via: registrar, key: 'slow' } });
+  const held2 = monitor(watcher, started as ActorRef<never>);
+  await within(
+    until(() => initBegan),
+    'init to begin',
+  );
+  started.kill('stop it');
+  const outcome = await within(
+    start.catch((error: unknown) => error),
+    'the start to settle after the kill',
+  );
+  assert.ok(hasCode(outcome, 'ERR_ACTOR_STOPPED'), String(outcome));
+  held.open();
+  await held.promise;
+  await Promise.resolve();
+  assert.ok(initEnded);
+  assert.is(started.alive, false);
+  assert.equal(await seen(watcher), [{ type: 'DOWN', monitor: held2, target: started, reason: 'stop it' }]);
+});
+
+test('a spawn on a stopped actor system rejects and keeps neither its name nor its link', async ({ system }) => {
+  const { Registry, via } = await import('../../../index.ts');
+  const names = new Registry({ keys: 'unique', name: 'late' });
+  const other = createActorSystem({ clock: new ManualClock() });
+  const parent = await spawnActor(other, inbox, undefined, { trapExits: true });
+  other.stop();
+  const refused = await spawnActor(other, idle, undefined, { name: via(names, 'x'), link: parent }).catch((error: unknown) => error);
+  assert.instance(refused, Error);
+  assert.is(names.whereis('x'), undefined, 'the name went with the incarnation that never began');
+  assert.is((parent as unknown as { linkCount: number }).linkCount, 0);
+  void system;
 });
 
 test('bad arguments name what was given', ({ system }) => {

@@ -1009,4 +1009,22 @@ test('registeredNames lists every registry:key an actor holds, for the dashboard
   assert.equal(cellOf(ref).registeredNames(), ['rooms:lobby', 'topics:news', 'topics:42']);
 });
 
+test('a throwing listener is dropped and reported as subscriber_failed on the actor system, for watch and the dashboard (JS)', async ({
+  system,
+}) => {
+  const registry = new Registry({ keys: 'unique', name: 'loud' });
+  const reports: unknown[] = [];
+  system.pubsub.subscribe('system:subscriber_failed', (event) => reports.push(event));
+  const heard: unknown[] = [];
+  registry.onRegister(() => {
+    throw new Error('listener bug');
+  });
+  registry.onRegister((event) => heard.push(event.key));
+  const ref = await start(system);
+  registry.register(ref, 'a');
+  registry.register(ref, 'b');
+  assert.equal(heard, ['a', 'b'], 'the other listener still hears every change');
+  assert.equal(reports, [{ type: 'subscriber_failed', topic: 'registry:loud:register', reason: 'listener bug', time: system.isoNow() }]);
+});
+
 test.run();
