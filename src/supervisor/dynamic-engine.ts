@@ -20,6 +20,7 @@ import { RestartBackoff, RestartIntensity } from './intensity.ts';
 import { reportSupervisorEvent } from './report.ts';
 import { shutdownChild } from './shutdown.ts';
 import { type AnyActorRef, type BackoffOptions, IGNORE, type NormalizedChildSpec } from './spec.ts';
+import { checkStartResult, isActorRef, StartResultError } from './start-result.ts';
 import type { ChildInfo, RestartBudget } from './supervisor.ts';
 
 /**
@@ -150,13 +151,14 @@ export class DynamicEngine {
       restartTimer: undefined,
       since: 0,
     };
-    this.children.set(ref, child);
     this.watch(child, ref);
+    this.children.set(ref, child);
     this.report('child_started', ref.id, 'start');
     return ref;
   }
 
   startError(cause: unknown): ThunderlineError {
+    if (cause instanceof StartResultError) return cause;
     return new ThunderlineError('ERR_CHILD_START_FAILED', `supervisor "${this.name}": child failed to start: ${formatReason(cause)}`, {
       cause,
     });
@@ -166,12 +168,12 @@ export class DynamicEngine {
   private async startRef(spec: NormalizedChildSpec): Promise<AnyActorRef | typeof IGNORE> {
     if (this.gone) throw new SupervisorGone(this.name);
     const { system, options } = this;
-    const ref = await spec.start({ system, supervisor: options.name, id: spec.id, args: options.extraArguments });
+    const value: unknown = await spec.start({ system, supervisor: options.name, id: spec.id, args: options.extraArguments });
     if (this.gone) {
-      if (ref !== IGNORE) ref.kill('killed');
+      if (isActorRef(value)) value.kill('killed');
       throw new SupervisorGone(this.name);
     }
-    return ref;
+    return checkStartResult(value, this.name, spec.id);
   }
 
   private watch(child: DynamicChild, ref: AnyActorRef): void {
@@ -233,8 +235,8 @@ export class DynamicEngine {
     child.ref = ref;
     child.status = 'running';
     child.restarts += 1;
-    this.children.set(ref, child);
     this.watch(child, ref);
+    this.children.set(ref, child);
     this.report('child_restarted', ref.id, 'restart');
   }
 

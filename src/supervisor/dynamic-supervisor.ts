@@ -149,7 +149,7 @@ async function startChild(engine: DynamicEngine, raw: DynamicChildSpec): Promise
   } catch (error) {
     if (error instanceof SupervisorGone) throw error;
     const startError = engine.startError(error);
-    return fail(startError.code, startError.message, error);
+    return fail(startError.code, startError.message, startError.cause);
   }
 }
 

@@ -146,7 +146,7 @@ async function startChild(engine: SupervisorEngine, raw: ChildSpec): Promise<Out
   } catch (error) {
     engine.remove(record);
     const startError = engine.startError(spec.id, error);
-    return fail(startError.code, startError.message, error);
+    return fail(startError.code, startError.message, startError.cause);
   }
 }
 
@@ -158,7 +158,7 @@ async function restartChild(engine: SupervisorEngine, id: string): Promise<Outco
     return { ok: true, value: await engine.startRecord(record, false) };
   } catch (error) {
     const startError = engine.startError(id, error);
-    return fail(startError.code, startError.message, error);
+    return fail(startError.code, startError.message, startError.cause);
   }
 }
 

@@ -28,6 +28,7 @@ import {
   type NormalizedSupervisorOptions,
   type RestartType,
 } from './spec.ts';
+import { checkStartResult, isActorRef, StartResultError } from './start-result.ts';
 import { affectedChildren } from './strategies.ts';
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
@@ -144,6 +145,7 @@ export class SupervisorEngine {
   }
 
   startError(id: string, cause: unknown): ThunderlineError {
+    if (cause instanceof StartResultError) return cause;
     return new ThunderlineError(
       'ERR_CHILD_START_FAILED',
       `supervisor "${this.name}": child "${id}" failed to start: ${formatReason(cause)}`,
@@ -192,23 +194,25 @@ export class SupervisorEngine {
   async startRecord(record: ChildRecord, isRestart: boolean): Promise<AnyActorRef | undefined> {
     const { spec } = record;
     if (this.gone) throw new SupervisorGone(this.name);
-    const ref = await spec.start({ system: this.system, supervisor: this.name, id: spec.id, args: NO_ARGS });
+    const value: unknown = await spec.start({ system: this.system, supervisor: this.name, id: spec.id, args: NO_ARGS });
     if (this.gone) {
-      if (ref !== IGNORE) ref.kill('killed');
+      if (isActorRef(value)) value.kill('killed');
       throw new SupervisorGone(this.name);
     }
+    const ref = checkStartResult(value, this.name, spec.id);
     if (ref === IGNORE) {
       record.status = 'terminated';
       record.pending = false;
       return undefined;
     }
+    // Watched first, recorded after: nothing is kept for a ref that cannot be watched.
+    record.unlink = ref.onExit((signal) => {
+      if (!this.gone) this.self.cast({ type: 'child_exit', signal });
+    });
     record.ref = ref;
     record.status = 'running';
     record.pending = false;
     this.byRef.set(ref, record);
-    record.unlink = ref.onExit((signal) => {
-      if (!this.gone) this.self.cast({ type: 'child_exit', signal });
-    });
     if (isRestart) record.restarts += 1;
     this.report(isRestart ? 'child_restarted' : 'child_started', spec.id, isRestart ? 'restart' : 'start');
     return ref;
