@@ -322,19 +322,25 @@ export function createSupervisor(system: ActorSystem, options: SupervisorOptions
 }
 
 /**
- * A child spec that starts a nested supervisor (type `'supervisor'`, shutdown `'infinity'`).
- * `restart` and `significant` are the nested supervisor's slot in its parent; the other options
- * are its own.
+ * A child spec that starts a nested supervisor (type `'supervisor'`, shutdown `'infinity'`),
+ * named `id` unless `options.name` says otherwise (a string, or `via(registry, key)`: registered
+ * again each time its parent restarts it). `restart` and `significant` are the nested
+ * supervisor's slot in its parent; the other options are its own.
  *
  * @example
  * supervisorSpec('session', { restart: 'transient', significant: true, autoShutdown: 'any_significant', children });
+ * supervisorSpec('jobs', { name: via(supervisors, 'jobs'), children: [queue, runner] });
  */
 export function supervisorSpec(
   id: string,
-  options: Omit<SupervisorOptions, 'name'> & { restart?: ChildSpec['restart']; significant?: boolean },
+  options: SupervisorOptions & { restart?: ChildSpec['restart']; significant?: boolean } = {},
 ): ChildSpec {
   const { restart, significant, ...rest } = options;
-  const spec: ChildSpec = { id, type: 'supervisor', start: ({ system }) => startSupervisor(system, { ...rest, name: id }) };
+  const spec: ChildSpec = {
+    id,
+    type: 'supervisor',
+    start: ({ system }) => startSupervisor(system, { ...rest, name: rest.name ?? id }),
+  };
   if (restart) spec.restart = restart;
   if (significant !== undefined) spec.significant = significant;
   return spec;

@@ -1,7 +1,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { hasCode } from '../../../src/errors.ts';
-import { supervisorSpec } from '../../../src/supervisor/index.ts';
+import { Registry, via } from '../../../src/registry/index.ts';
+import { type SupervisorRef, supervisorSpec } from '../../../src/supervisor/index.ts';
 import {
   childRef,
   crashAndAwaitRestart,
@@ -105,6 +106,36 @@ nesting('a transient nested supervisor that escalates is still restarted: escala
   crashChild(nestedSupervisor(root, 'inner'), 'w');
   await back;
   assert.is(root.whichChildren()[0]?.restart, 'transient');
+});
+
+nesting('supervisorSpec names the nested supervisor through a registry; it is registered again at each restart', async (context) => {
+  const names = new Registry<string>({ keys: 'unique', name: 'names' });
+  const root = await startKept(context, {
+    name: 'root',
+    children: [supervisorSpec('inner', { name: via(names, 'jobs'), children: [workerSpec('w')] })],
+  });
+  const inner = nestedSupervisor(root, 'inner');
+  assert.is(names.whereis('jobs'), inner, 'the registry holds the nested supervisor');
+  assert.is(inner.name, 'jobs', 'its display name is the key');
+  assert.is(root.whichChildren()[0]?.id, 'inner', 'its slot in the parent keeps the id');
+  const back = nextSupervisorEvent(context.system, 'child_restarted', 'inner');
+  inner.kill('boom');
+  await back;
+  const again = names.whereis('jobs') as SupervisorRef | undefined;
+  assert.ok(again?.alive);
+  assert.is.not(again, inner);
+  assert.is(again, nestedSupervisor(root, 'inner'));
+  await root.stop();
+  assert.is(names.whereis('jobs'), undefined, 'the entry goes with the supervisor');
+});
+
+nesting('supervisorSpec names the nested supervisor by its id unless told otherwise', async (context) => {
+  const root = await startKept(context, {
+    name: 'root',
+    children: [supervisorSpec('inner', { children: [workerSpec('w')] }), supervisorSpec('other', { name: 'renamed' })],
+  });
+  assert.is(nestedSupervisor(root, 'inner').name, 'inner');
+  assert.is(nestedSupervisor(root, 'other').name, 'renamed');
 });
 
 nesting.run();
