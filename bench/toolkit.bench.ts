@@ -142,20 +142,28 @@ async function registerCycles(pairs: number): Promise<number> {
   }
 }
 
-/** µs per child started (awaited one by one): `DynamicSupervisor.startChild` and a bare `spawnActor`. */
+/**
+ * µs per child started (awaited one by one): `DynamicSupervisor.startChild` and a bare
+ * `spawnActor`, in alternating blocks of 500 so both see the same machine and the same heap.
+ */
 async function dynamicStarts(children: number): Promise<{ dynamic: number; spawn: number }> {
   const system = createActorSystem();
   try {
     const sup = await startDynamicSupervisor(system, { name: 'bench' });
     const spec = { start: ({ system: in_ }: { system: ActorSystem }) => spawnActor(in_, idle, undefined) };
-    let start = nowNs();
-    for (let index = 0; index < children; index += 1) await sup.startChild(spec);
-    const dynamic = Number(nowNs() - start) / 1000 / children;
-    start = nowNs();
-    for (let index = 0; index < children; index += 1) await spawnActor(system, idle, undefined);
-    const spawn = Number(nowNs() - start) / 1000 / children;
+    const block = 500;
+    let dynamicNs = 0;
+    let spawnNs = 0;
+    for (let done = 0; done < children; done += block) {
+      let start = nowNs();
+      for (let index = 0; index < block; index += 1) await sup.startChild(spec);
+      dynamicNs += Number(nowNs() - start);
+      start = nowNs();
+      for (let index = 0; index < block; index += 1) await spawnActor(system, idle, undefined);
+      spawnNs += Number(nowNs() - start);
+    }
     await sup.stop();
-    return { dynamic, spawn };
+    return { dynamic: dynamicNs / 1000 / children, spawn: spawnNs / 1000 / children };
   } finally {
     system.stop();
   }
@@ -225,7 +233,7 @@ export async function run(options: ToolkitBenchOptions = {}): Promise<string> {
   const whereisNs = median(looked.map((r) => r.registry));
   const mapNs = median(looked.map((r) => r.map));
   const cycles = median(await repeat(repetitions, () => registerCycles(1_000_000)));
-  const starts = await repeat(repetitions, () => dynamicStarts(2_000));
+  const starts = await repeat(repetitions, () => dynamicStarts(5_000));
   const dynamicUs = median(starts.map((r) => r.dynamic));
   const spawnUs = median(starts.map((r) => r.spawn));
 

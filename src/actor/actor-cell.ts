@@ -20,9 +20,10 @@ import type { ActorSystem } from './actor-system.ts';
 import type { Behaviour, ExitSignal, Message } from './behaviour.ts';
 import { CellContext } from './cell-context.ts';
 import { actorStopped, callTimedOut, invalidTimeout, terminateFailed } from './cell-errors.ts';
-import { Envelope, noReply, type PendingCall } from './envelope.ts';
+import { Envelope, noReply, type PendingCall, rejectPending } from './envelope.ts';
 import { ExitLinks } from './exit-links.ts';
 import { EMPTY } from './mailbox.ts';
+import { settleMaybeAsync } from './maybe-async.ts';
 import { isQuerySender, type NactActor, nactName, replyOnce, spawnNactActor, stopNactActor } from './nact-actor.ts';
 import type { Runnable } from './run-queue.ts';
 
@@ -99,11 +100,10 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
         this.system,
         nactName(this.id),
         (message, sender) => this.fromNact(message, sender),
-        () => this.kill('killed'),
+        () => this.kill(),
       );
     } catch (error) {
-      // The nact system is stopped, say: this incarnation ends before it began, and gives back
-      // what it was given (a name, a link) instead of holding it forever.
+      // The nact system is stopped, say: the incarnation ends before it began and gives back its name and links.
       this.finish(error, 'init', undefined);
       return Promise.reject(error);
     }
@@ -260,24 +260,13 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
    * rejects it at once (`ERR_ACTOR_STOPPED`) instead of leaving the starter waiting on `init`.
    */
   private runInit(args: A, started: PendingCall): void {
-    let first: S | Promise<S>;
-    try {
-      first = this.behaviour.init(args, this.castContext);
-    } catch (error) {
-      this.failInit(error, started);
-      return;
-    }
-    if (!(first instanceof Promise)) {
-      this.initDone(first, started);
-      return;
-    }
-    this.waiting = true;
-    first.then(
+    this.waiting = settleMaybeAsync(
+      () => this.behaviour.init(args, this.castContext),
       (state) => {
         this.waiting = false;
         this.initDone(state, started);
       },
-      (error: unknown) => {
+      (error) => {
         this.waiting = false;
         this.failInit(error, started);
       },
@@ -363,19 +352,7 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
     const failed = (error: unknown): void => {
       if (this.alive) this.finish(terminateFailed(this.system, this.id, reason, error), phase, messageType);
     };
-    let result: void | Promise<void>;
-    try {
-      result = terminate.call(this.behaviour, this.state as S, reason);
-    } catch (error) {
-      failed(error);
-      return;
-    }
-    if (!(result instanceof Promise)) {
-      done();
-      return;
-    }
-    this.waiting = true;
-    result.then(done, failed);
+    if (settleMaybeAsync(() => terminate.call(this.behaviour, this.state as S, reason), done, failed) && this.alive) this.waiting = true;
   }
 
   private settle(pending: PendingCall, value: unknown): void {
@@ -393,14 +370,8 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
     if (actor && !this.system.isStopped) stopNactActor(actor);
     const signal: ExitSignal = messageType === undefined ? { actor: this, reason, phase } : { actor: this, reason, phase, messageType };
     this.abort?.abort(reason);
-    if (this.pending) {
-      const calls = [...this.pending];
-      this.pending.clear();
-      for (const call of calls) {
-        this.system.clock.clearTimeout(call.timer);
-        call.reject(this.stoppedError(call.messageType, reason));
-      }
-    }
+    rejectPending(this.pending, this.system.clock, (call) => this.stoppedError(call.messageType, reason));
+    this.pending = undefined;
     this.propagateExit(reason);
     // An exit listener that throws must not take the exiting actor's caller (or the run queue) down.
     this.notifyExit(signal, (error) => this.system.listenerFailed(`exit:${this.id}`, error));

@@ -6,7 +6,7 @@
  * mailbox.push(new Envelope('stop', 'shutdown'));
  */
 import type { Ref } from 'nact';
-import type { TimerHandle } from '../clock.ts';
+import type { Clock, TimerHandle } from '../clock.ts';
 
 /** A caller waiting for an answer: a `call`, or the start waiting for `init`. */
 export interface PendingCall {
@@ -31,3 +31,14 @@ export class Envelope {
 
 /** The `reply` of a cast: answers nobody. */
 export const noReply = (): void => {};
+
+/** Rejects every caller still waiting on an incarnation that ended (and clears their timers). */
+export function rejectPending(calls: Set<PendingCall> | undefined, clock: Clock, errorFor: (call: PendingCall) => unknown): void {
+  if (!calls) return;
+  const waiting = [...calls];
+  calls.clear();
+  for (const call of waiting) {
+    clock.clearTimeout(call.timer);
+    call.reject(errorFor(call));
+  }
+}
