@@ -19,6 +19,7 @@ import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
 import type { ViaName } from '../actor/naming.ts';
 import { describeValue, type ErrorCode, ThunderlineError } from '../errors.ts';
 import { type DynamicControlMsg, DynamicEngine, type NormalizedDynamicOptions, SupervisorGone } from './dynamic-engine.ts';
+import { checkOptionNames, optionError } from './options.ts';
 import { type AnyActorRef, type BackoffOptions, type ChildSpec, validateChildSpec, validateSupervisorOptions } from './spec.ts';
 import type { ChildInfo, RestartBudget } from './supervisor.ts';
 import type { ChildCounts } from './supervisor-ref.ts';
@@ -286,18 +287,33 @@ export class DynamicSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
   kind: SupervisorKind = 'dynamic';
 }
 
-function optionError(path: string, rule: string, got: unknown): ThunderlineError {
-  return new ThunderlineError('ERR_INVALID_SUPERVISOR_OPTIONS', `${path} ${rule}, got ${describeValue(got)}`);
-}
+/**
+ * The options a dynamic supervisor takes, in the order an unknown option's error lists them.
+ *
+ * @example
+ * DYNAMIC_SUPERVISOR_OPTIONS.includes('maxChildren'); // true
+ */
+export const DYNAMIC_SUPERVISOR_OPTIONS: readonly (keyof DynamicSupervisorOptions)[] = [
+  'name',
+  'maxRestarts',
+  'maxSeconds',
+  'maxChildren',
+  'extraArguments',
+  'backoff',
+];
 
 /**
  * Validates dynamic supervisor options (the shared ones as `validateSupervisorOptions` does) and
- * fills in defaults; throws `ERR_INVALID_SUPERVISOR_OPTIONS`.
+ * fills in defaults; throws `ERR_INVALID_SUPERVISOR_OPTIONS`, also for an option not in
+ * `optionNames` (a task supervisor takes fewer).
  *
  * @example
  * validateDynamicSupervisorOptions({ maxChildren: -1 }); // throws: supervisor "dynamic_supervisor": maxChildren must be ...
  */
-export function validateDynamicSupervisorOptions(raw: DynamicSupervisorOptions): NormalizedDynamicOptions {
+export function validateDynamicSupervisorOptions(
+  raw: DynamicSupervisorOptions,
+  optionNames: readonly string[] = DYNAMIC_SUPERVISOR_OPTIONS,
+): NormalizedDynamicOptions {
   if (typeof raw !== 'object' || raw === null) throw optionError('dynamic supervisor options', 'must be an object', raw);
   const {
     name = 'dynamic_supervisor',
@@ -309,6 +325,7 @@ export function validateDynamicSupervisorOptions(raw: DynamicSupervisorOptions):
   } = raw;
   const base = validateSupervisorOptions({ name, maxRestarts, maxSeconds, backoff });
   const at = `supervisor "${base.name}":`;
+  checkOptionNames(raw, optionNames, at, 'ERR_INVALID_SUPERVISOR_OPTIONS');
   if (maxChildren !== Number.POSITIVE_INFINITY && !(Number.isInteger(maxChildren) && maxChildren >= 0)) {
     throw optionError(`${at} maxChildren`, 'must be an integer >= 0 or Infinity', maxChildren);
   }
@@ -338,7 +355,21 @@ export function createDynamicSupervisor(
   options: DynamicSupervisorOptions = {},
   wrap?: (ref: DynamicSupervisorRef) => ActorRef<never>,
 ): { ref: DynamicSupervisorRef; started: Promise<DynamicSupervisorRef> } {
-  const normalized = validateDynamicSupervisorOptions(options);
+  return spawnDynamicSupervisor(system, validateDynamicSupervisorOptions(options), wrap);
+}
+
+/**
+ * @internal {@link createDynamicSupervisor} with options already validated (a task supervisor
+ * validates its own, fewer, option names).
+ *
+ * @example
+ * const { ref, started } = spawnDynamicSupervisor(system, validateDynamicSupervisorOptions({ name: 'rooms' }));
+ */
+export function spawnDynamicSupervisor(
+  system: ActorSystem,
+  normalized: NormalizedDynamicOptions,
+  wrap?: (ref: DynamicSupervisorRef) => ActorRef<never>,
+): { ref: DynamicSupervisorRef; started: Promise<DynamicSupervisorRef> } {
   const cell = new ActorCell<DynamicEngine, DynamicSupervisorMsg, DynamicEngine>(system, dynamicBehaviour, normalized.name);
   const engine = new DynamicEngine(normalized, system, cell);
   const ref = new DynamicSupervisorRef(cell, engine);

@@ -10,6 +10,7 @@ import type { ActorRef } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import { isViaName, type ViaName, viaDisplayName } from '../actor/naming.ts';
 import { describeValue, ThunderlineError } from '../errors.ts';
+import { optionError, quoteAll } from './options.ts';
 
 /** When a child is restarted: always, only after an abnormal exit, or never. */
 export type RestartType = 'permanent' | 'transient' | 'temporary';
@@ -163,7 +164,8 @@ export const DEFAULT_MAX_SECONDS = 5;
 /** Default graceful shutdown time for a worker, ms. */
 export const DEFAULT_WORKER_SHUTDOWN_MS = 5000;
 
-const RESTARTS: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
+/** Every restart type, in the order error messages list them. */
+export const RESTARTS: readonly RestartType[] = ['permanent', 'transient', 'temporary'];
 const TYPES: readonly ChildType[] = ['worker', 'supervisor'];
 const STRATEGIES: readonly Strategy[] = ['one_for_one', 'one_for_all', 'rest_for_one'];
 const GROUP_RESTARTS: readonly GroupRestart[] = ['running', 'all'];
@@ -172,15 +174,6 @@ const AUTO_SHUTDOWNS: readonly AutoShutdown[] = ['never', 'any_significant', 'al
 
 function specError(path: string, rule: string, got: unknown): ThunderlineError {
   return new ThunderlineError('ERR_INVALID_CHILD_SPEC', `${path} ${rule}, got ${describeValue(got)}`);
-}
-
-function optionError(path: string, rule: string, got: unknown): ThunderlineError {
-  return new ThunderlineError('ERR_INVALID_SUPERVISOR_OPTIONS', `${path} ${rule}, got ${describeValue(got)}`);
-}
-
-function quoteAll(values: readonly string[]): string {
-  const quoted = values.map((value) => `"${value}"`);
-  return `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`;
 }
 
 /**

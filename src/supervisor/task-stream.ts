@@ -26,17 +26,18 @@
  *   if ('ok' in result) console.log(result.ok.status);
  * }
  */
-import { ThunderlineError } from '../errors.ts';
+import type { ThunderlineError } from '../errors.ts';
+import { checkOptionNames, optionError } from './options.ts';
 import type { TaskResult } from './task.ts';
 import { type StreamConfig, type StreamHost, StreamRun } from './task-stream-run.ts';
 
 export type { StreamHost } from './task-stream-run.ts';
 
-function optionError(rule: string, got: unknown): ThunderlineError {
-  return new ThunderlineError(
-    'ERR_INVALID_OPTION',
-    `asyncStream: ${rule}, got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}`,
-  );
+/** The options `asyncStream` takes, in the order an unknown option's error lists them. */
+const OPTION_NAMES: readonly (keyof AsyncStreamOptions)[] = ['maxConcurrency', 'ordered', 'timeout', 'onTimeout'];
+
+function invalid(what: string, rule: string, got: unknown): ThunderlineError {
+  return optionError(`asyncStream: ${what}`, rule, got, 'ERR_INVALID_OPTION');
 }
 
 /**
@@ -71,14 +72,17 @@ export function asyncStream<T, R>(
   defaultConcurrency: number,
 ): AsyncIterable<TaskResult<R>> {
   const isIterable = typeof items === 'object' && items !== null && (Symbol.asyncIterator in items || Symbol.iterator in items);
-  if (!isIterable && typeof items !== 'string') throw optionError('items must be an iterable or an async iterable', items);
-  if (typeof fn !== 'function') throw optionError('fn must be a function', fn);
+  if (!isIterable && typeof items !== 'string') throw invalid('items', 'must be an iterable or an async iterable', items);
+  if (typeof fn !== 'function') throw invalid('fn', 'must be a function', fn);
+  if (typeof options !== 'object' || options === null) throw invalid('options', 'must be an object', options);
+  checkOptionNames(options, OPTION_NAMES, 'asyncStream:', 'ERR_INVALID_OPTION');
   const { maxConcurrency = defaultConcurrency, ordered = true, timeout = 5000, onTimeout = 'exit' } = options;
-  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1)
-    throw optionError('maxConcurrency must be an integer greater than zero', maxConcurrency);
-  if (typeof ordered !== 'boolean') throw optionError('ordered must be true or false', ordered);
-  if (typeof timeout !== 'number' || !(timeout >= 0)) throw optionError('timeout must be a number >= 0 or Infinity', timeout);
-  if (onTimeout !== 'exit' && onTimeout !== 'kill_task') throw optionError('onTimeout must be "exit" or "kill_task"', onTimeout);
+  if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
+    throw invalid('maxConcurrency', 'must be an integer greater than zero', maxConcurrency);
+  }
+  if (typeof ordered !== 'boolean') throw invalid('ordered', 'must be true or false', ordered);
+  if (typeof timeout !== 'number' || !(timeout >= 0)) throw invalid('timeout', 'must be a number >= 0 or Infinity', timeout);
+  if (onTimeout !== 'exit' && onTimeout !== 'kill_task') throw invalid('onTimeout', 'must be "exit" or "kill_task"', onTimeout);
   const config: StreamConfig = { maxConcurrency, ordered, timeout, onTimeout };
   return {
     [Symbol.asyncIterator]: () => new StreamRun<T, R>(host, items, fn, config),

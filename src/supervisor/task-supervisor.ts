@@ -16,14 +16,16 @@ import type { ActorSystem } from '../actor/actor-system.ts';
 import type { ExitSignal } from '../actor/behaviour.ts';
 import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
 import type { ViaName } from '../actor/naming.ts';
-import { describeValue, ThunderlineError } from '../errors.ts';
+import { ThunderlineError } from '../errors.ts';
 import {
-  createDynamicSupervisor,
   type DynamicChildSpec,
   type DynamicSupervisorMsg,
   type DynamicSupervisorRef,
+  spawnDynamicSupervisor,
+  validateDynamicSupervisorOptions,
 } from './dynamic-supervisor.ts';
-import type { ChildSpec, RestartType } from './spec.ts';
+import { optionError, quoteAll } from './options.ts';
+import { type ChildSpec, RESTARTS, type RestartType } from './spec.ts';
 import type { ChildCounts, SupervisorTree } from './supervisor-ref.ts';
 import { attachTask, awaitTask, shutdownTask, spawnTask, Task, type TaskJob, type TaskResult, taskBehaviour, yieldTask } from './task.ts';
 import { type AsyncStreamOptions, asyncStream } from './task-stream.ts';
@@ -72,9 +74,22 @@ export interface StartTaskOptions {
 type TaskFn<T> = (signal: AbortSignal) => T | PromiseLike<T>;
 
 function checkFn(what: string, fn: unknown): void {
-  if (typeof fn !== 'function')
-    throw new ThunderlineError('ERR_INVALID_OPTION', `${what}: fn must be a function, got ${describeValue(fn)}`);
+  if (typeof fn !== 'function') throw optionError(`${what}: fn`, 'must be a function', fn, 'ERR_INVALID_OPTION');
 }
+
+/** A task's `shutdown` option: checked here, so the error names the option the caller wrote. */
+function checkShutdown(what: string, shutdown: unknown): void {
+  if (shutdown === 'brutal_kill' || (Number.isInteger(shutdown) && (shutdown as number) >= 0)) return;
+  throw optionError(`${what}: options.shutdown`, 'must be an integer number of ms >= 0 or "brutal_kill"', shutdown, 'ERR_INVALID_OPTION');
+}
+
+/**
+ * The options a task supervisor takes, in the order an unknown option's error lists them.
+ *
+ * @example
+ * TASK_SUPERVISOR_OPTIONS.includes('maxChildren'); // true
+ */
+const TASK_SUPERVISOR_OPTIONS: readonly (keyof TaskSupervisorOptions)[] = ['name', 'maxChildren', 'maxRestarts', 'maxSeconds'];
 
 /**
  * A running task supervisor: an actor ref plus Elixir's `Task.Supervisor` and `Task` API.
@@ -158,11 +173,16 @@ export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
    */
   async startChild(fn: TaskFn<unknown>, options: StartTaskOptions = {}): Promise<ActorRef<never>> {
     checkFn('startChild', fn);
+    const { restart = 'temporary', shutdown = 5000 } = options;
+    if (!RESTARTS.includes(restart)) {
+      throw optionError('startChild: options.restart', `must be ${quoteAll(RESTARTS)}`, restart, 'ERR_INVALID_OPTION');
+    }
+    checkShutdown('startChild', shutdown);
     const job: TaskJob = { fn, task: undefined };
     const spec: DynamicChildSpec = {
       id: 'task',
-      restart: options.restart ?? 'temporary',
-      shutdown: options.shutdown ?? 5000,
+      restart,
+      shutdown,
       start: ({ system }) => spawnTask(system, taskBehaviour, job),
     };
     return (await this.supervisor.startChild(spec)) as ActorRef<never>;
@@ -280,6 +300,7 @@ export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
     const { owner, shutdown = 5000 } = options;
     const what = mode === 'link' ? 'async' : 'asyncNolink';
     checkFn(what, fn);
+    checkShutdown(what, shutdown);
     if (owner !== undefined && !cellOf(owner, `${what}: options.owner`).alive) {
       throw new ThunderlineError('ERR_NOPROC', `${what}: options.owner names ${owner.id}, which is not alive`);
     }
@@ -307,12 +328,10 @@ export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
  * const tasks = await startTaskSupervisor(system, { name: 'tasks' });
  */
 export async function startTaskSupervisor(system: ActorSystem, options: TaskSupervisorOptions = {}): Promise<TaskSupervisorRef> {
-  if (typeof options !== 'object' || options === null) {
-    throw new ThunderlineError('ERR_INVALID_SUPERVISOR_OPTIONS', 'task supervisor options must be an object');
-  }
-  const { name = 'task_supervisor', maxChildren, maxRestarts, maxSeconds } = options;
+  if (typeof options !== 'object' || options === null) throw optionError('task supervisor options', 'must be an object', options);
+  const normalized = validateDynamicSupervisorOptions({ ...options, name: options.name ?? 'task_supervisor' }, TASK_SUPERVISOR_OPTIONS);
   let taskRef: TaskSupervisorRef | undefined;
-  const { started } = createDynamicSupervisor(system, { name, maxChildren, maxRestarts, maxSeconds }, (dynamic) => {
+  const { started } = spawnDynamicSupervisor(system, normalized, (dynamic) => {
     dynamic.kind = 'task'; // what its tree() (the dashboard) calls it
     taskRef = new TaskSupervisorRef(dynamic, system);
     return taskRef;

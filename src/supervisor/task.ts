@@ -14,6 +14,7 @@ import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Behaviour, ExitSignal, Message } from '../actor/behaviour.ts';
 import { cellOf, demonitor, link, type MonitorRef, monitor, unlink } from '../actor/exit-links.ts';
 import { formatReason, ThunderlineError } from '../errors.ts';
+import { optionError } from './options.ts';
 import { shutdownChild } from './shutdown.ts';
 
 /**
@@ -160,7 +161,7 @@ export class Task<T> {
 
 function checkTimeout(what: string, timeoutMs: unknown): void {
   if (typeof timeoutMs === 'number' && timeoutMs >= 0) return;
-  throw new ThunderlineError('ERR_INVALID_OPTION', `${what}: timeoutMs must be a number >= 0 or Infinity, got ${String(timeoutMs)}`);
+  throw optionError(`${what}: timeoutMs`, 'must be a number >= 0 or Infinity', timeoutMs, 'ERR_INVALID_OPTION');
 }
 
 /**
@@ -212,7 +213,14 @@ export async function yieldTask<T>(task: Task<T>, timeoutMs = 5000): Promise<Tas
  * const late = await shutdownTask(task, 'brutal_kill'); // { ok: value } or undefined
  */
 export async function shutdownTask<T>(task: Task<T>, shutdown: number | 'brutal_kill' = 5000): Promise<TaskResult<T> | undefined> {
-  if (shutdown !== 'brutal_kill') checkTimeout('shutdown', shutdown);
+  if (shutdown !== 'brutal_kill' && !(typeof shutdown === 'number' && shutdown >= 0)) {
+    throw optionError(
+      'shutdown: the shutdown argument',
+      'must be a number of ms >= 0, Infinity or "brutal_kill"',
+      shutdown,
+      'ERR_INVALID_OPTION',
+    );
+  }
   if (task.owner) unlink(task.ref, task.owner);
   if (task.result === undefined) await shutdownChild(task.ref, shutdown, task.system.clock);
   task.forget();
