@@ -157,7 +157,7 @@ export class DynamicEngine {
     return ref;
   }
 
-  startError(cause: unknown): ThunderlineError {
+  startError(_id: string, cause: unknown): ThunderlineError {
     if (cause instanceof StartResultError) return cause;
     return new ThunderlineError('ERR_CHILD_START_FAILED', `supervisor "${this.name}": child failed to start: ${formatReason(cause)}`, {
       cause,

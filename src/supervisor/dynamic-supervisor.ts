@@ -14,12 +14,14 @@
 import type { ActorRef } from '../actor/actor-ref.ts';
 import { ActorCell } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
-import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
-import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
+import type { Behaviour } from '../actor/behaviour.ts';
 import type { ViaName } from '../actor/naming.ts';
-import { describeValue, type ErrorCode, ThunderlineError } from '../errors.ts';
+import { describeValue, ThunderlineError } from '../errors.ts';
+import { DelegatingRef } from './delegating-ref.ts';
 import { type DynamicControlMsg, DynamicEngine, type NormalizedDynamicOptions, SupervisorGone } from './dynamic-engine.ts';
+import { nestedSupervisorSpec } from './nested-spec.ts';
 import { checkOptionNames, optionError } from './options.ts';
+import { fail, failWith, type Outcome, request } from './outcome.ts';
 import { type AnyActorRef, type BackoffOptions, type ChildSpec, validateChildSpec, validateSupervisorOptions } from './spec.ts';
 import type { ChildInfo, RestartBudget } from './supervisor.ts';
 import type { ChildCounts } from './supervisor-ref.ts';
@@ -72,12 +74,6 @@ export interface DynamicSupervisorOptions {
  * await sup.startChild({ start: ({ id }) => (id === DEFAULT_DYNAMIC_CHILD_ID ? startAnonymous() : startNamed(id)) });
  */
 export const DEFAULT_DYNAMIC_CHILD_ID = 'dynamic_child';
-
-type Outcome = { ok: true; value: unknown } | { ok: false; code: ErrorCode; message: string; cause?: unknown };
-
-function fail(code: ErrorCode, message: string, cause?: unknown): Outcome {
-  return cause === undefined ? { ok: false, code, message } : { ok: false, code, message, cause };
-}
 
 const dynamicBehaviour: Behaviour<DynamicEngine, DynamicSupervisorMsg, DynamicEngine> = {
   name: 'dynamic_supervisor',
@@ -138,8 +134,7 @@ async function startChild(engine: DynamicEngine, raw: DynamicChildSpec): Promise
     }
     spec = validateChildSpec(given && given.id === undefined ? { ...given, id: DEFAULT_DYNAMIC_CHILD_ID } : raw, path);
   } catch (error) {
-    const known = error as ThunderlineError;
-    return fail(known.code, known.message);
+    return failWith(error as ThunderlineError);
   }
   const { maxChildren } = engine.options;
   if (engine.children.size >= maxChildren) {
@@ -149,8 +144,7 @@ async function startChild(engine: DynamicEngine, raw: DynamicChildSpec): Promise
     return { ok: true, value: await engine.start(spec) };
   } catch (error) {
     if (error instanceof SupervisorGone) throw error;
-    const startError = engine.startError(error);
-    return fail(startError.code, startError.message, startError.cause);
+    return failWith(engine.startError(spec.id, error));
   }
 }
 
@@ -161,52 +155,21 @@ async function startChild(engine: DynamicEngine, raw: DynamicChildSpec): Promise
  * const sup: DynamicSupervisorRef = await startDynamicSupervisor(system, { name: 'rooms' });
  * const monitorRef = monitor(watcher, sup); // monitors and links work on it like on any actor
  */
-export class DynamicSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
+export class DynamicSupervisorRef extends DelegatingRef<DynamicSupervisorMsg> {
   /** @internal */
   constructor(
-    private readonly actor: ActorRef<DynamicSupervisorMsg>,
+    actor: ActorRef<DynamicSupervisorMsg>,
     private readonly engine: DynamicEngine,
-  ) {}
+  ) {
+    super(actor);
+  }
 
-  /** @internal the actor cell, for monitors and links */
-  get [CELL](): ExitLinks {
-    return cellOf(this.actor);
-  }
-  get id(): string {
-    return this.actor.id;
-  }
   get name(): string {
     return this.engine.name;
   }
-  get alive(): boolean {
-    return this.actor.alive;
-  }
-  cast(message: DynamicSupervisorMsg): void {
-    this.actor.cast(message);
-  }
-  call<R = unknown>(message: DynamicSupervisorMsg, timeoutMs?: number): Promise<R> {
-    return this.actor.call<R>(message, timeoutMs);
-  }
-  /** Stops the supervisor: every child is shut down at once, each within its `shutdown`. */
-  stop(reason?: unknown): Promise<ExitSignal> {
-    return this.actor.stop(reason);
-  }
-  kill(reason?: unknown): void {
-    this.actor.kill(reason);
-  }
-  onExit(listener: (signal: ExitSignal) => void): () => void {
-    return this.actor.onExit((signal) => listener({ ...signal, actor: this }));
-  }
-  whenExited(): Promise<ExitSignal> {
-    return new Promise((resolve) => this.onExit(resolve));
-  }
 
-  private async request(message: DynamicSupervisorMsg): Promise<unknown> {
-    // Like DynamicSupervisor.start_child/2, these wait as long as the child takes to start.
-    const outcome = await this.actor.call<Outcome>(message, Number.POSITIVE_INFINITY);
-    if (!outcome.ok)
-      throw new ThunderlineError(outcome.code, outcome.message, outcome.cause === undefined ? undefined : { cause: outcome.cause });
-    return outcome.value;
+  private request(message: DynamicSupervisorMsg): Promise<unknown> {
+    return request(this.actor, message);
   }
 
   /**
@@ -405,12 +368,5 @@ export function startDynamicSupervisor(system: ActorSystem, options: DynamicSupe
  * await startSupervisor(system, { name: 'app', children: [dynamicSupervisorSpec('rooms', { maxChildren: 100 })] });
  */
 export function dynamicSupervisorSpec(id: string, options: DynamicSupervisorOptions & { restart?: ChildSpec['restart'] } = {}): ChildSpec {
-  const { restart, ...rest } = options;
-  const spec: ChildSpec = {
-    id,
-    type: 'supervisor',
-    start: ({ system }) => startDynamicSupervisor(system, { ...rest, name: rest.name ?? id }),
-  };
-  if (restart) spec.restart = restart;
-  return spec;
+  return nestedSupervisorSpec(id, options, startDynamicSupervisor);
 }

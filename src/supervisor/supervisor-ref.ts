@@ -12,13 +12,14 @@
 import type { ActorRef } from '../actor/actor-ref.ts';
 import { ActorCell } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
-import type { Behaviour, ExitSignal } from '../actor/behaviour.ts';
-import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
-import { type ErrorCode, ThunderlineError } from '../errors.ts';
+import type { Behaviour } from '../actor/behaviour.ts';
+import { ThunderlineError } from '../errors.ts';
+import { DelegatingRef } from './delegating-ref.ts';
+import { nestedSupervisorSpec, type SlotOptions } from './nested-spec.ts';
+import { fail, failWith, type Outcome, request } from './outcome.ts';
 import {
   type AnyActorRef,
   type ChildSpec,
-  DuplicateChildError,
   type NormalizedChildSpec,
   type SupervisorOptions,
   validateChildSpec,
@@ -44,14 +45,6 @@ export interface ChildCounts {
   active: number;
   supervisors: number;
   workers: number;
-}
-
-type Outcome =
-  | { ok: true; value: unknown }
-  | { ok: false; code: ErrorCode; message: string; cause?: unknown; ref?: AnyActorRef | undefined };
-
-function fail(code: ErrorCode, message: string, cause?: unknown): Outcome {
-  return cause === undefined ? { ok: false, code, message } : { ok: false, code, message, cause };
 }
 
 /** Every supervisor's behaviour: all per-supervisor state lives in its engine (the init argument). */
@@ -125,8 +118,7 @@ async function startChild(engine: SupervisorEngine, raw: ChildSpec): Promise<Out
   try {
     spec = validateChildSpec(raw, `supervisor "${engine.name}": child spec`, engine.options.autoShutdown);
   } catch (error) {
-    const known = error as ThunderlineError;
-    return fail(known.code, known.message);
+    return failWith(error as ThunderlineError);
   }
   const existing = engine.byId.get(spec.id);
   if (existing) {
@@ -145,8 +137,7 @@ async function startChild(engine: SupervisorEngine, raw: ChildSpec): Promise<Out
     return { ok: true, value: await engine.startAdded(record) };
   } catch (error) {
     engine.remove(record);
-    const startError = engine.startError(spec.id, error);
-    return fail(startError.code, startError.message, startError.cause);
+    return failWith(engine.startError(spec.id, error));
   }
 }
 
@@ -157,57 +148,26 @@ async function restartChild(engine: SupervisorEngine, id: string): Promise<Outco
   try {
     return { ok: true, value: await engine.startRecord(record, false) };
   } catch (error) {
-    const startError = engine.startError(id, error);
-    return fail(startError.code, startError.message, startError.cause);
+    return failWith(engine.startError(id, error));
   }
 }
 
-/** A running supervisor: an actor ref plus OTP's supervisor API. */
-export class SupervisorRef implements ActorRef<SupervisorMsg> {
+/** A running supervisor: an actor ref (stopping it stops its children in reverse order) plus OTP's supervisor API. */
+export class SupervisorRef extends DelegatingRef<SupervisorMsg> {
   /** @internal */
   constructor(
-    private readonly actor: ActorRef<SupervisorMsg>,
+    actor: ActorRef<SupervisorMsg>,
     private readonly engine: SupervisorEngine,
-  ) {}
+  ) {
+    super(actor);
+  }
 
-  /** @internal the actor cell, for monitors and links */
-  get [CELL](): ExitLinks {
-    return cellOf(this.actor);
-  }
-  get id(): string {
-    return this.actor.id;
-  }
   get name(): string {
     return this.engine.name;
   }
-  get alive(): boolean {
-    return this.actor.alive;
-  }
-  cast(message: SupervisorMsg): void {
-    this.actor.cast(message);
-  }
-  call<R = unknown>(message: SupervisorMsg, timeoutMs?: number): Promise<R> {
-    return this.actor.call<R>(message, timeoutMs);
-  }
-  stop(reason?: unknown): Promise<ExitSignal> {
-    return this.actor.stop(reason);
-  }
-  kill(reason?: unknown): void {
-    this.actor.kill(reason);
-  }
-  onExit(listener: (signal: ExitSignal) => void): () => void {
-    return this.actor.onExit((signal) => listener({ ...signal, actor: this }));
-  }
-  whenExited(): Promise<ExitSignal> {
-    return new Promise((resolve) => this.onExit(resolve));
-  }
 
-  private async request(message: SupervisorMsg): Promise<unknown> {
-    // Like supervisor:start_child/2, these wait as long as the child takes to start.
-    const outcome = await this.actor.call<Outcome>(message, Number.POSITIVE_INFINITY);
-    if (outcome.ok) return outcome.value;
-    if (outcome.code === 'ERR_DUPLICATE_CHILD_ID') throw new DuplicateChildError(outcome.message, outcome.ref);
-    throw new ThunderlineError(outcome.code, outcome.message, outcome.cause === undefined ? undefined : { cause: outcome.cause });
+  private request(message: SupervisorMsg): Promise<unknown> {
+    return request(this.actor, message);
   }
 
   private find(id: string): ChildRecord {
@@ -331,17 +291,6 @@ export function createSupervisor(system: ActorSystem, options: SupervisorOptions
  * supervisorSpec('session', { restart: 'transient', significant: true, autoShutdown: 'any_significant', children });
  * supervisorSpec('jobs', { name: via(supervisors, 'jobs'), children: [queue, runner] });
  */
-export function supervisorSpec(
-  id: string,
-  options: SupervisorOptions & { restart?: ChildSpec['restart']; significant?: boolean } = {},
-): ChildSpec {
-  const { restart, significant, ...rest } = options;
-  const spec: ChildSpec = {
-    id,
-    type: 'supervisor',
-    start: ({ system }) => startSupervisor(system, { ...rest, name: rest.name ?? id }),
-  };
-  if (restart) spec.restart = restart;
-  if (significant !== undefined) spec.significant = significant;
-  return spec;
+export function supervisorSpec(id: string, options: SupervisorOptions & SlotOptions = {}): ChildSpec {
+  return nestedSupervisorSpec(id, options, startSupervisor);
 }

@@ -13,10 +13,10 @@
 import os from 'node:os';
 import type { ActorRef } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
-import type { ExitSignal } from '../actor/behaviour.ts';
-import { CELL, cellOf, type ExitLinks } from '../actor/exit-links.ts';
+import { cellOf } from '../actor/exit-links.ts';
 import type { ViaName } from '../actor/naming.ts';
 import { ThunderlineError } from '../errors.ts';
+import { DelegatingRef } from './delegating-ref.ts';
 import {
   type DynamicChildSpec,
   type DynamicSupervisorMsg,
@@ -24,6 +24,7 @@ import {
   spawnDynamicSupervisor,
   validateDynamicSupervisorOptions,
 } from './dynamic-supervisor.ts';
+import { nestedSupervisorSpec } from './nested-spec.ts';
 import { optionError, quoteAll } from './options.ts';
 import { type ChildSpec, RESTARTS, type RestartType } from './spec.ts';
 import type { ChildCounts, SupervisorTree } from './supervisor-ref.ts';
@@ -98,45 +99,18 @@ const TASK_SUPERVISOR_OPTIONS: readonly (keyof TaskSupervisorOptions)[] = ['name
  * const tasks: TaskSupervisorRef = await startTaskSupervisor(system);
  * tasks.supervisor.restartBudget(); // the dynamic supervisor underneath
  */
-export class TaskSupervisorRef implements ActorRef<DynamicSupervisorMsg> {
+export class TaskSupervisorRef extends DelegatingRef<DynamicSupervisorMsg> {
   /** @internal */
   constructor(
     /** The dynamic supervisor the tasks run under (its `whichChildren`, `restartBudget`, ...). */
     readonly supervisor: DynamicSupervisorRef,
     /** @internal */ readonly system: ActorSystem,
-  ) {}
+  ) {
+    super(supervisor);
+  }
 
-  /** @internal the actor cell, for monitors and links */
-  get [CELL](): ExitLinks {
-    return cellOf(this.supervisor);
-  }
-  get id(): string {
-    return this.supervisor.id;
-  }
   get name(): string {
     return this.supervisor.name;
-  }
-  get alive(): boolean {
-    return this.supervisor.alive;
-  }
-  cast(message: DynamicSupervisorMsg): void {
-    this.supervisor.cast(message);
-  }
-  call<R = unknown>(message: DynamicSupervisorMsg, timeoutMs?: number): Promise<R> {
-    return this.supervisor.call<R>(message, timeoutMs);
-  }
-  /** Stops the supervisor: every task is stopped at once. */
-  stop(reason?: unknown): Promise<ExitSignal> {
-    return this.supervisor.stop(reason);
-  }
-  kill(reason?: unknown): void {
-    this.supervisor.kill(reason);
-  }
-  onExit(listener: (signal: ExitSignal) => void): () => void {
-    return this.supervisor.onExit((signal) => listener({ ...signal, actor: this }));
-  }
-  whenExited(): Promise<ExitSignal> {
-    return new Promise((resolve) => this.onExit(resolve));
   }
 
   /**
@@ -348,12 +322,5 @@ export async function startTaskSupervisor(system: ActorSystem, options: TaskSupe
  * await startSupervisor(system, { name: 'app', children: [taskSupervisorSpec('tasks', { maxChildren: 50 })] });
  */
 export function taskSupervisorSpec(id: string, options: TaskSupervisorOptions & { restart?: RestartType } = {}): ChildSpec {
-  const { restart, ...rest } = options;
-  const spec: ChildSpec = {
-    id,
-    type: 'supervisor',
-    start: ({ system }) => startTaskSupervisor(system, { ...rest, name: rest.name ?? id }),
-  };
-  if (restart) spec.restart = restart;
-  return spec;
+  return nestedSupervisorSpec(id, options, startTaskSupervisor);
 }
