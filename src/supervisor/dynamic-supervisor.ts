@@ -85,10 +85,8 @@ const dynamicBehaviour: Behaviour<DynamicEngine, DynamicSupervisorMsg, DynamicEn
   async handle(engine, message, ctx) {
     switch (message.type) {
       case 'child_exit':
-        await engine.handleExit(message.signal);
-        break;
       case 'restart':
-        await engine.handleRestartMessage(message.key, message.count, message.since);
+        await engine.handleControl(message);
         break;
       case 'start_child':
         ctx.reply(await startChild(engine, message.spec));

@@ -59,10 +59,8 @@ const supervisorBehaviour: Behaviour<SupervisorEngine, SupervisorMsg, Supervisor
   async handle(engine, message, ctx) {
     switch (message.type) {
       case 'child_exit':
-        await engine.handleExit(message.signal);
-        break;
       case 'restart':
-        await engine.handleRestartMessage(message.id, message.count, message.since);
+        await engine.handleControl(message);
         break;
       case 'start_child':
         ctx.reply(await startChild(engine, message.spec));

@@ -10,123 +10,45 @@
  * const sup = await startSupervisor(system, { name: 'app', strategy: 'one_for_one', children: [worker] });
  * sup.restartBudget(); // { restarts: 0, maxRestarts: 3, maxSeconds: 5 }
  */
-import type { ActorRef } from '../actor/actor-ref.ts';
-import type { ActorSystem } from '../actor/actor-system.ts';
 import { type ExitSignal, isCleanExit } from '../actor/behaviour.ts';
-import type { TimerHandle } from '../clock.ts';
 import { formatReason, ThunderlineError } from '../errors.ts';
-import { type SupervisorEventType, topicOf } from '../events.ts';
-import { emitTelemetry } from '../telemetry/index.ts';
 import { endsSupervisor } from './auto-shutdown.ts';
-import { RestartBackoff, RestartIntensity } from './intensity.ts';
-import { shutdownChild } from './shutdown.ts';
-import {
-  type AnyActorRef,
-  type ChildType,
-  IGNORE,
-  type NormalizedChildSpec,
-  type NormalizedSupervisorOptions,
-  type RestartType,
-} from './spec.ts';
-import { checkStartResult, isActorRef, StartResultError } from './start-result.ts';
+import { EngineBase, type EngineChild, type EngineControlMsg, SupervisorGone } from './engine-base.ts';
+import { type AnyActorRef, IGNORE, type NormalizedChildSpec, type NormalizedSupervisorOptions } from './spec.ts';
+import { StartResultError } from './start-result.ts';
 import { affectedChildren } from './strategies.ts';
+
+export type { ChildInfo, ChildStatus, RestartBudget } from './engine-base.ts';
 
 const NO_ARGS: readonly unknown[] = Object.freeze([]);
 
-/** A child's state as the supervisor sees it. */
-export type ChildStatus = 'running' | 'restarting' | 'terminated';
-
 /** One supervised child. The supervisor keeps its records in start order. */
-export interface ChildRecord {
-  readonly spec: NormalizedChildSpec;
-  ref: AnyActorRef | undefined;
-  unlink: (() => void) | undefined;
-  status: ChildStatus;
+export interface ChildRecord extends EngineChild {
   /**
    * Taken down by a one_for_all / rest_for_one restart that has not finished (a failed start
    * waiting for its retry, or a backoff delay): started again with its group. Its status is
    * `terminated` meanwhile, as OTP shows such a child as `undefined`.
    */
   pending: boolean;
-  /** Times this child has been restarted by the supervisor. */
-  restarts: number;
-  /**
-   * The number of this child's current (or last) `restarting` period. A queued restart (a retry,
-   * the end of a backoff delay) carries the period it was queued for, so one left over from an
-   * earlier period (cancelled by `terminateChild`, then restarted and crashed again) is ignored.
-   */
-  restartingSince: number;
-  /** The backoff delay pending for this child, if any. */
-  restartTimer: TimerHandle | undefined;
-}
-
-/** One row of `whichChildren()` (OTP's `{Id, Child, Type, Modules}` plus status). */
-export interface ChildInfo {
-  id: string;
-  ref: AnyActorRef | undefined;
-  status: ChildStatus;
-  type: ChildType;
-  restart: RestartType;
-  restarts: number;
-}
-
-/** The restart budget in use: restarts in the window against `maxRestarts`. */
-export interface RestartBudget {
-  restarts: number;
-  maxRestarts: number;
-  maxSeconds: number;
-}
-
-/** Thrown to unwind a start or restart whose supervisor died while it awaited. */
-class SupervisorGone extends Error {
-  constructor(readonly supervisor: string) {
-    super(`supervisor "${supervisor}" exited`);
-  }
 }
 
 /** @internal the mutable state of one supervisor actor */
-export class SupervisorEngine {
+export class SupervisorEngine extends EngineBase<ChildRecord, { id: string }, NormalizedSupervisorOptions> {
   /** Children in start order. */
   readonly children: ChildRecord[] = [];
   readonly byId = new Map<string, ChildRecord>();
   private readonly byRef = new Map<AnyActorRef, ChildRecord>();
-  private readonly intensity: RestartIntensity;
-  private readonly backoff: RestartBackoff | undefined;
-  /** Restarting periods begun so far; each one's number tags the restarts queued for it. */
-  private restartPeriods = 0;
-  /** Children being shut down (their records already cleared): killed too if we exit meanwhile. */
-  private readonly stopping = new Set<AnyActorRef>();
 
-  constructor(
-    readonly options: NormalizedSupervisorOptions,
-    readonly system: ActorSystem,
-    private readonly self: ActorRef<SupervisorControlMsg>,
-  ) {
-    this.intensity = new RestartIntensity(options.maxRestarts, options.maxSeconds);
-    const backoff = options.backoff;
-    this.backoff = backoff ? new RestartBackoff(backoff.minMs, backoff.maxMs, backoff.jitter) : undefined;
+  protected childName(record: ChildRecord): string {
+    return record.spec.id;
   }
 
-  get name(): string {
-    return this.options.name;
+  protected keyOf(record: ChildRecord): { id: string } {
+    return { id: record.spec.id };
   }
 
-  /** The supervisor's actor has exited: nothing may be started or reported any more. */
-  private get gone(): boolean {
-    return !this.self.alive;
-  }
-
-  budget(): RestartBudget {
-    return {
-      restarts: this.intensity.count(this.system.clock.now()),
-      maxRestarts: this.options.maxRestarts,
-      maxSeconds: this.options.maxSeconds,
-    };
-  }
-
-  info(record: ChildRecord): ChildInfo {
-    const { spec } = record;
-    return { id: spec.id, ref: record.ref, status: record.status, type: spec.type, restart: spec.restart, restarts: record.restarts };
+  protected queued({ id }: { id: string }): ChildRecord | undefined {
+    return this.byId.get(id);
   }
 
   /** Starts every child in list order; on a failure, stops those started and throws. */
@@ -193,22 +115,14 @@ export class SupervisorEngine {
    */
   async startRecord(record: ChildRecord, isRestart: boolean): Promise<AnyActorRef | undefined> {
     const { spec } = record;
-    if (this.gone) throw new SupervisorGone(this.name);
-    const value: unknown = await spec.start({ system: this.system, supervisor: this.name, id: spec.id, args: NO_ARGS });
-    if (this.gone) {
-      if (isActorRef(value)) value.kill('killed');
-      throw new SupervisorGone(this.name);
-    }
-    const ref = checkStartResult(value, this.name, spec.id);
+    const ref = await this.runStart(spec, NO_ARGS);
     if (ref === IGNORE) {
       record.status = 'terminated';
       record.pending = false;
       return undefined;
     }
     // Watched first, recorded after: nothing is kept for a ref that cannot be watched.
-    record.unlink = ref.onExit((signal) => {
-      if (!this.gone) this.self.cast({ type: 'child_exit', signal });
-    });
+    this.watch(record, ref);
     record.ref = ref;
     record.status = 'running';
     record.pending = false;
@@ -220,19 +134,9 @@ export class SupervisorEngine {
 
   /** Stops one child within its shutdown budget; its exit is reported, never treated as a crash. */
   async terminateRecord(record: ChildRecord): Promise<void> {
-    const ref = record.ref;
     record.status = 'terminated';
-    if (!ref) return;
-    record.unlink?.();
-    record.unlink = undefined;
-    record.ref = undefined;
-    this.byRef.delete(ref);
-    // Still ours while it shuts down: if we die meanwhile, killAll takes it along.
-    this.stopping.add(ref);
-    const signal = await shutdownChild(ref, record.spec.shutdown, this.system.clock);
-    this.stopping.delete(ref);
-    if (this.gone) throw new SupervisorGone(this.name);
-    this.report('child_exited', record.spec.id, formatReason(signal.reason));
+    if (record.ref) this.byRef.delete(record.ref);
+    await this.stopChild(record);
   }
 
   /** Stops every child in reverse start order. */
@@ -247,16 +151,7 @@ export class SupervisorEngine {
 
   /** Kills whatever is still running: the supervisor itself is gone (children are linked to it). */
   killAll(): void {
-    for (const record of this.children) {
-      // Pending backoff delays die with the supervisor: none fires into a dead mailbox.
-      this.cancelTimer(record);
-      record.unlink?.();
-      record.unlink = undefined;
-      record.ref?.kill('killed');
-      record.ref = undefined;
-    }
-    for (const ref of this.stopping) ref.kill('killed');
-    this.stopping.clear();
+    this.killChildren(this.children);
   }
 
   /**
@@ -288,7 +183,7 @@ export class SupervisorEngine {
    * or after the backoff delay.
    */
   async restart(record: ChildRecord, reason: unknown): Promise<void> {
-    if (this.intensity.add(this.system.clock.now())) await this.escalate(record, reason);
+    if (this.countRestart()) await this.escalate(record, reason);
     const group = affectedChildren(this.options.strategy, this.children, record);
     const reviveAll = this.options.groupRestart === 'all';
     for (let index = group.length - 1; index >= 0; index -= 1) {
@@ -306,17 +201,7 @@ export class SupervisorEngine {
       member.pending = comesBack;
     }
     this.markRestarting(record);
-    if (this.backoff) {
-      const delayMs = this.backoff.delay(this.system.clock.now());
-      const { id } = record.spec;
-      const since = record.restartingSince;
-      record.restartTimer = this.system.clock.setTimeout(() => {
-        record.restartTimer = undefined;
-        this.self.cast({ type: 'restart', id, count: false, since });
-      }, delayMs);
-      return;
-    }
-    await this.startGroup(record);
+    if (!this.delayRestart(record)) await this.restartNow(record);
   }
 
   /**
@@ -324,7 +209,7 @@ export class SupervisorEngine {
    * failed start the failed child becomes `restarting`, the members after it keep waiting, and a
    * retry goes through our own mailbox (erlang `try_again_restart`), never a synchronous loop.
    */
-  private async startGroup(record: ChildRecord): Promise<void> {
+  protected async restartNow(record: ChildRecord): Promise<void> {
     const group = affectedChildren(this.options.strategy, this.children, record);
     for (const member of group) {
       if (member !== record && !member.pending) continue;
@@ -332,24 +217,11 @@ export class SupervisorEngine {
         await this.startRecord(member, true);
       } catch (error) {
         if (error instanceof SupervisorGone) throw error;
-        this.markRestarting(member);
-        this.report('child_exited', member.spec.id, `restart failed: ${formatReason(error)}`);
-        this.self.cast({ type: 'restart', id: member.spec.id, count: true, since: member.restartingSince });
+        // A retry (`count`) is OTP's try_again_restart: a full, counted restart of the group.
+        this.restartFailed(member, error);
         return;
       }
     }
-  }
-
-  /**
-   * A queued restart: a retry after a failed start (`count`: OTP's try_again_restart, a full,
-   * counted restart of the failed child's group) or the end of a backoff delay. A child that is no
-   * longer `restarting` (terminated, deleted, restarted meanwhile) is left alone.
-   */
-  async handleRestartMessage(id: string, count: boolean, since: number): Promise<void> {
-    const record = this.byId.get(id);
-    if (record?.status !== 'restarting' || record.restartingSince !== since) return;
-    if (count) await this.restart(record, 'restart failed');
-    else await this.startGroup(record);
   }
 
   /**
@@ -367,50 +239,16 @@ export class SupervisorEngine {
     if (record.spec.restart === 'temporary') this.remove(record);
   }
 
-  private markRestarting(record: ChildRecord): void {
-    this.cancelTimer(record);
-    record.status = 'restarting';
+  protected override markRestarting(record: ChildRecord): void {
+    super.markRestarting(record);
     record.pending = false;
-    // Unique across the supervisor's children: a record deleted and re-added under the same id
-    // never matches a restart queued for the old one.
-    this.restartPeriods += 1;
-    record.restartingSince = this.restartPeriods;
   }
 
-  private cancelTimer(record: ChildRecord): void {
-    if (record.restartTimer === undefined) return;
-    this.system.clock.clearTimeout(record.restartTimer);
-    record.restartTimer = undefined;
-  }
-
-  private async escalate(record: ChildRecord, reason: unknown): Promise<never> {
-    const restarts = this.intensity.count(this.system.clock.now());
-    const error = new ThunderlineError(
-      'ERR_RESTART_INTENSITY',
-      `supervisor "${this.name}" gave up: ${restarts} restarts within ${this.options.maxSeconds} s exceed maxRestarts ${this.options.maxRestarts}; last exit: child "${record.spec.id}": ${formatReason(reason)}`,
-      { cause: reason },
-    );
-    await this.shutdownAll();
-    this.report('supervisor_escalated', record.spec.id, formatReason(error));
-    throw this.options.escalation === 'shutdown' ? { shutdown: error } : error;
-  }
-
-  report(type: SupervisorEventType, child: string, reason: string): void {
-    if (this.gone) return;
-    const event = {
-      type,
-      supervisor: this.name,
-      child,
-      time: this.system.isoNow(),
-      reason,
-      restarts: this.intensity.count(this.system.clock.now()),
-    };
-    emitTelemetry(type, event);
-    this.system.pubsub.publish(topicOf(event), event);
+  /** `escalation: 'shutdown'` exits with `{ shutdown: error }`, a clean exit as in OTP. */
+  protected override exitReason(error: ThunderlineError): unknown {
+    return this.options.escalation === 'shutdown' ? { shutdown: error } : error;
   }
 }
 
 /** Messages the supervisor sends itself. */
-export type SupervisorControlMsg =
-  | { type: 'child_exit'; signal: ExitSignal }
-  | { type: 'restart'; id: string; count: boolean; since: number };
+export type SupervisorControlMsg = EngineControlMsg<{ id: string }>;
