@@ -14,11 +14,11 @@
 import type { ActorRef } from '../actor/actor-ref.ts';
 import { ActorCell } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
-import type { Behaviour } from '../actor/behaviour.ts';
 import type { ViaName } from '../actor/naming.ts';
 import { describeValue, ThunderlineError } from '../errors.ts';
 import { DelegatingRef } from './delegating-ref.ts';
 import { type DynamicControlMsg, DynamicEngine, type NormalizedDynamicOptions, SupervisorGone } from './dynamic-engine.ts';
+import { engineBehaviour } from './engine-behaviour.ts';
 import { nestedSupervisorSpec } from './nested-spec.ts';
 import { checkOptionNames, optionError } from './options.ts';
 import { fail, failWith, type Outcome, request } from './outcome.ts';
@@ -36,15 +36,20 @@ import { buildTree, type SupervisorKind, type SupervisorTree } from './tree.ts';
 export type DynamicChildSpec = Omit<ChildSpec, 'id'> & { id?: string };
 
 /**
- * Every message a dynamic supervisor handles.
+ * The requests a dynamic supervisor answers (its `DynamicSupervisorRef` methods send them).
  *
  * @example
  * const outcome = await sup.call({ type: 'terminate_child', ref }, Number.POSITIVE_INFINITY);
  */
-export type DynamicSupervisorMsg =
-  | DynamicControlMsg
-  | { type: 'start_child'; spec: DynamicChildSpec }
-  | { type: 'terminate_child'; ref: ActorRef<never> };
+export type DynamicSupervisorRequest = { type: 'start_child'; spec: DynamicChildSpec } | { type: 'terminate_child'; ref: ActorRef<never> };
+
+/**
+ * Every message a dynamic supervisor handles.
+ *
+ * @example
+ * const message: DynamicSupervisorMsg = { type: 'start_child', spec };
+ */
+export type DynamicSupervisorMsg = DynamicControlMsg | DynamicSupervisorRequest;
 
 /**
  * Options of {@link startDynamicSupervisor}.
@@ -75,43 +80,24 @@ export interface DynamicSupervisorOptions {
  */
 export const DEFAULT_DYNAMIC_CHILD_ID = 'dynamic_child';
 
-const dynamicBehaviour: Behaviour<DynamicEngine, DynamicSupervisorMsg, DynamicEngine> = {
-  name: 'dynamic_supervisor',
-  init(engine, ctx) {
-    // Children are linked to their supervisor: however it exits, nothing is left orphaned.
-    ctx.self.onExit(() => engine.killAll());
-    return engine;
-  },
-  async handle(engine, message, ctx) {
-    switch (message.type) {
-      case 'child_exit':
-      case 'restart':
-        await engine.handleControl(message);
-        break;
-      case 'start_child':
-        ctx.reply(await startChild(engine, message.spec));
-        break;
-      case 'terminate_child': {
-        const child = engine.children.get(message.ref);
-        if (!child) {
-          ctx.reply(fail('ERR_CHILD_NOT_FOUND', `supervisor "${engine.name}" has no child ${describeChild(message.ref)}`));
-          break;
-        }
-        await engine.terminateChild(child);
-        ctx.reply({ ok: true, value: undefined });
-        break;
-      }
-      default: {
-        const unreachable: never = message;
-        throw new Error(`supervisor "${engine.name}": unknown message ${JSON.stringify(unreachable)}`);
-      }
+const dynamicBehaviour = engineBehaviour<DynamicEngine, DynamicControlMsg, DynamicSupervisorRequest>('dynamic_supervisor', answer);
+
+async function answer(engine: DynamicEngine, message: DynamicSupervisorRequest): Promise<Outcome> {
+  switch (message.type) {
+    case 'start_child':
+      return startChild(engine, message.spec);
+    case 'terminate_child': {
+      const child = engine.children.get(message.ref);
+      if (!child) return fail('ERR_CHILD_NOT_FOUND', `supervisor "${engine.name}" has no child ${describeChild(message.ref)}`);
+      await engine.terminateChild(child);
+      return { ok: true, value: undefined };
     }
-    return engine;
-  },
-  async terminate(engine) {
-    await engine.shutdownAll();
-  },
-};
+    default: {
+      const unreachable: never = message;
+      throw new Error(`supervisor "${engine.name}": unknown message ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
 
 function describeChild(ref: unknown): string {
   const id = (ref as { id?: unknown } | null)?.id;

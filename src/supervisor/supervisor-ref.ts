@@ -12,9 +12,9 @@
 import type { ActorRef } from '../actor/actor-ref.ts';
 import { ActorCell } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
-import type { Behaviour } from '../actor/behaviour.ts';
 import { ThunderlineError } from '../errors.ts';
 import { DelegatingRef } from './delegating-ref.ts';
+import { engineBehaviour } from './engine-behaviour.ts';
 import { nestedSupervisorSpec, type SlotOptions } from './nested-spec.ts';
 import { fail, failWith, type Outcome, request } from './outcome.ts';
 import {
@@ -31,13 +31,15 @@ export type { SupervisorKind, SupervisorTree, SupervisorTreeChild } from './tree
 
 import { type ChildInfo, type ChildRecord, type RestartBudget, type SupervisorControlMsg, SupervisorEngine } from './supervisor.ts';
 
-/** Every message a supervisor handles. */
-export type SupervisorMsg =
-  | SupervisorControlMsg
+/** The requests a supervisor answers (its `SupervisorRef` methods send them). */
+export type SupervisorRequest =
   | { type: 'start_child'; spec: ChildSpec }
   | { type: 'terminate_child'; id: string }
   | { type: 'restart_child'; id: string }
   | { type: 'delete_child'; id: string };
+
+/** Every message a supervisor handles. */
+export type SupervisorMsg = SupervisorControlMsg | SupervisorRequest;
 
 /** Counts as OTP's `count_children/1` gives them. */
 export interface ChildCounts {
@@ -48,58 +50,35 @@ export interface ChildCounts {
 }
 
 /** Every supervisor's behaviour: all per-supervisor state lives in its engine (the init argument). */
-const supervisorBehaviour: Behaviour<SupervisorEngine, SupervisorMsg, SupervisorEngine> = {
-  name: 'supervisor',
-  async init(engine, ctx) {
-    // Children are linked to their supervisor: however it exits, nothing is left orphaned.
-    ctx.self.onExit(() => engine.killAll());
-    await engine.startAll();
-    return engine;
-  },
-  async handle(engine, message, ctx) {
-    switch (message.type) {
-      case 'child_exit':
-      case 'restart':
-        await engine.handleControl(message);
-        break;
-      case 'start_child':
-        ctx.reply(await startChild(engine, message.spec));
-        break;
-      case 'terminate_child': {
-        const record = engine.byId.get(message.id);
-        if (!record) {
-          ctx.reply(notFound(engine, message.id));
-          break;
-        }
-        await engine.terminateChild(record);
-        ctx.reply({ ok: true, value: undefined });
-        break;
-      }
-      case 'restart_child':
-        ctx.reply(await restartChild(engine, message.id));
-        break;
-      case 'delete_child': {
-        const record = engine.byId.get(message.id);
-        const busy = record && record.status !== 'terminated' ? busyOutcome(engine, message.id, record.status) : undefined;
-        if (!record) ctx.reply(notFound(engine, message.id));
-        else if (busy) ctx.reply(busy);
-        else {
-          engine.remove(record);
-          ctx.reply({ ok: true, value: undefined });
-        }
-        break;
-      }
-      default: {
-        const unreachable: never = message;
-        throw new Error(`supervisor "${engine.name}": unknown message ${JSON.stringify(unreachable)}`);
-      }
+const supervisorBehaviour = engineBehaviour<SupervisorEngine, SupervisorControlMsg, SupervisorRequest>('supervisor', answer, (engine) =>
+  engine.startAll(),
+);
+
+async function answer(engine: SupervisorEngine, message: SupervisorRequest): Promise<Outcome> {
+  switch (message.type) {
+    case 'start_child':
+      return startChild(engine, message.spec);
+    case 'terminate_child': {
+      const record = engine.byId.get(message.id);
+      if (!record) return notFound(engine, message.id);
+      await engine.terminateChild(record);
+      return { ok: true, value: undefined };
     }
-    return engine;
-  },
-  async terminate(engine) {
-    await engine.shutdownAll();
-  },
-};
+    case 'restart_child':
+      return restartChild(engine, message.id);
+    case 'delete_child': {
+      const record = engine.byId.get(message.id);
+      if (!record) return notFound(engine, message.id);
+      if (record.status !== 'terminated') return busyOutcome(engine, message.id, record.status);
+      engine.remove(record);
+      return { ok: true, value: undefined };
+    }
+    default: {
+      const unreachable: never = message;
+      throw new Error(`supervisor "${engine.name}": unknown message ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
 
 function notFound(engine: SupervisorEngine, id: string): Outcome {
   return fail('ERR_CHILD_NOT_FOUND', `supervisor "${engine.name}" has no child "${id}"`);
