@@ -1,9 +1,9 @@
 /**
  * One iteration of an `asyncStream` (task-stream.ts): hands the input's items to up to
  * `maxConcurrency` worker tasks (task-stream-worker.ts), started under the task supervisor only
- * when there is an item for them, keeps their results for the consumer (task-stream-buffer.ts),
+ * when there is an item for them, hands their results to the consumer (task-stream-output.ts),
  * times items out on the system clock (one timer per worker, re-armed from its current item's
- * start when it fires early), and answers the consumer's `next()` and `return()`.
+ * start when it fires early), and answers the consumer's `return()`.
  *
  * @example
  * const run = new StreamRun(host, [1, 2, 3], async (n) => n * 2, { maxConcurrency: 2, ordered: true, timeout: 5000, onTimeout: 'exit' });
@@ -15,8 +15,8 @@ import type { Clock } from '../clock.ts';
 import { ThunderlineError } from '../errors.ts';
 import type { DynamicChildSpec } from './dynamic-supervisor.ts';
 import { spawnTask, type TaskResult } from './task.ts';
-import { ResultBuffer } from './task-stream-buffer.ts';
 import { NONE, StreamInput } from './task-stream-input.ts';
+import { FINISHED, StreamOutput } from './task-stream-output.ts';
 import { StreamWorker, type WorkerArgs, type WorkerHost, workerBehaviour } from './task-stream-worker.ts';
 
 /**
@@ -45,16 +45,9 @@ export interface StreamConfig {
   readonly onTimeout: 'exit' | 'kill_task';
 }
 
-/** A pending `next()`. */
-interface Waiter<R> {
-  resolve(result: IteratorResult<TaskResult<R>>): void;
-  reject(error: unknown): void;
-}
-
 const GO = 0;
 const PARK = 1;
 const DONE = 2;
-const FINISHED: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
@@ -71,20 +64,14 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
   private readonly clock: Clock;
   private readonly max: number;
   private closed = false;
-  private failed = false;
-  private raised = false;
-  private failure: unknown;
   private nextPosition = 0;
   /** Items given to a worker and not finished. */
   private running = 0;
-  /** Results not taken yet, in the order the consumer gets them. */
-  private readonly buffer: ResultBuffer<TaskResult<R>>;
+  /** The results not taken yet and the consumer's pending next() calls. */
+  private readonly output: StreamOutput<R>;
   private readonly workers = new Set<StreamWorker<T>>();
   private parked: StreamWorker<T>[] = [];
   private pumping = false;
-  /** The consumer's pending next(), and any it called before that one was answered, in order. */
-  private waiter: Waiter<R> | undefined;
-  private readonly laterWaiters: Waiter<R>[] = [];
 
   constructor(
     private readonly host: StreamHost,
@@ -95,20 +82,20 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
     this.input = new StreamInput(items, {
       pulled: () => {
         this.pump();
-        this.settleWaiter();
+        this.output.settle();
       },
       ended: () => {
         this.releaseParked();
-        this.settleWaiter();
+        this.output.settle();
       },
       failed: (error) => {
         this.fail(error, false);
-        this.settleWaiter();
+        this.output.settle();
       },
     });
     this.clock = host.system.clock;
     this.max = config.maxConcurrency;
-    this.buffer = new ResultBuffer(config.ordered, config.maxConcurrency);
+    this.output = new StreamOutput<R>({ pump: () => this.pump(), ended: () => this.ended() }, config.ordered, config.maxConcurrency);
   }
 
   [Symbol.asyncIterator](): this {
@@ -116,33 +103,13 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
   }
 
   next(): Promise<IteratorResult<TaskResult<R>>> {
-    if (this.waiter) {
-      return new Promise((resolve, reject) => {
-        this.laterWaiters.push({ resolve, reject });
-      });
-    }
-    if (this.buffer.ready > 0) {
-      const value = this.buffer.take();
-      this.pump();
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.failed) return this.raise();
-    if (this.isFinished()) {
-      this.finish();
-      return Promise.resolve(FINISHED);
-    }
-    const promise = new Promise<IteratorResult<TaskResult<R>>>((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
-    this.pump();
-    this.settleWaiter();
-    return promise;
+    return this.output.next();
   }
 
   async return(): Promise<IteratorResult<TaskResult<R>>> {
     if (!this.closed) {
       const closing = this.close(true);
-      this.settleWaiter();
+      this.output.settle();
       await closing;
     }
     return FINISHED;
@@ -188,8 +155,8 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
     if (worker.dead) return false; // killed (a timeout, a break) while its item ran: the result is dropped
     worker.busy = false;
     this.running -= 1;
-    this.deliver(worker.position, result);
-    this.settleWaiter();
+    this.output.deliver(worker.position, result);
+    this.output.settle();
     const step = this.feed(worker);
     if (step === DONE) {
       this.retire(worker);
@@ -207,10 +174,10 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
     if (worker.busy) {
       worker.busy = false;
       this.running -= 1;
-      this.deliver(worker.position, { exit: reason });
+      this.output.deliver(worker.position, { exit: reason });
     }
     this.pump();
-    this.settleWaiter();
+    this.output.settle();
   }
 
   /** A job for `worker`: GO (its item is set), PARK (it is parked until woken) or DONE. */
@@ -234,7 +201,7 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
    * bounded by the workers, at most `maxConcurrency`).
    */
   private hasRoom(): boolean {
-    return this.buffer.held(this.nextPosition, this.running) < this.max;
+    return this.output.buffer.held(this.nextPosition, this.running) < this.max;
   }
 
   /** Hands items to parked workers, or to new ones, while the window allows. */
@@ -265,7 +232,7 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
   }
 
   private assign(worker: StreamWorker<T>, item: T): void {
-    this.buffer.reserve(this.nextPosition);
+    this.output.buffer.reserve(this.nextPosition);
     worker.item = item;
     worker.position = this.nextPosition;
     this.nextPosition += 1;
@@ -306,10 +273,10 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
       worker.busy = false;
       this.running -= 1;
       worker.cell?.kill('killed');
-      this.deliver(worker.position, { exit: 'timeout' });
+      this.output.deliver(worker.position, { exit: 'timeout' });
       this.pump();
     }
-    this.settleWaiter();
+    this.output.settle();
   }
 
   private spawn(item: T): void {
@@ -332,64 +299,22 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
         worker.busy = false;
         this.running -= 1;
         this.fail(error, true);
-        this.settleWaiter();
+        this.output.settle();
       },
     );
   }
 
-  private deliver(position: number, result: TaskResult<R>): void {
-    if (this.waiter !== undefined && this.buffer.isNext(position)) {
-      this.buffer.passed();
-      this.nextWaiter().resolve({ value: result, done: false });
-    } else {
-      this.buffer.put(position, result);
+  /**
+   * True when no result will come any more: closed, or the input is done and every result taken.
+   * Then the iteration finishes: idle workers end normally.
+   */
+  private ended(): boolean {
+    const over = this.closed || (this.input.exhausted && this.running === 0 && this.output.buffer.ready === 0 && this.input.idle);
+    if (over) {
+      this.closed = true;
+      this.releaseParked();
     }
-  }
-
-  /** Takes the pending next() out; the one called after it, if any, is pending now. */
-  private nextWaiter(): Waiter<R> {
-    const waiter = this.waiter as Waiter<R>;
-    this.waiter = this.laterWaiters.length > 0 ? this.laterWaiters.shift() : undefined;
-    return waiter;
-  }
-
-  /** Answers the pending next() calls it can: with results, the failure (once), or the end. */
-  private settleWaiter(): void {
-    while (this.waiter !== undefined) {
-      if (this.buffer.ready > 0) {
-        this.nextWaiter().resolve({ value: this.buffer.take(), done: false });
-        this.pump();
-      } else if (this.failed) {
-        const waiter = this.nextWaiter();
-        if (this.raised) waiter.resolve(FINISHED);
-        else {
-          this.raised = true;
-          waiter.reject(this.failure);
-        }
-      } else if (this.isFinished()) {
-        this.finish();
-        this.nextWaiter().resolve(FINISHED);
-      } else {
-        return;
-      }
-    }
-  }
-
-  private raise(): Promise<IteratorResult<TaskResult<R>>> {
-    if (this.raised) return Promise.resolve(FINISHED);
-    this.raised = true;
-    return Promise.reject(this.failure);
-  }
-
-  private isFinished(): boolean {
-    if (this.closed) return true;
-    return this.input.exhausted && this.running === 0 && this.buffer.ready === 0 && this.input.idle;
-  }
-
-  /** The input is done and every result taken: idle workers end normally. */
-  private finish(): void {
-    this.closed = true;
-    this.releaseParked();
+    return over;
   }
 
   private releaseParked(): void {
@@ -406,8 +331,7 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
 
   private fail(error: unknown, returnSource: boolean): void {
     if (this.closed) return;
-    this.failed = true;
-    this.failure = error;
+    this.output.fail(error);
     void this.close(returnSource).catch(() => undefined);
   }
 
@@ -422,7 +346,7 @@ export class StreamRun<T, R> implements AsyncIterableIterator<TaskResult<R>>, Wo
     }
     this.workers.clear();
     this.parked = [];
-    if (!this.failed) this.buffer.clear();
+    if (!this.output.failed) this.output.buffer.clear();
     return this.input.close(returnSource);
   }
 
