@@ -3,9 +3,11 @@
  * maxConcurrency 8 against a hand-written pool of `Promise.all` batches of 8 calling `fn`
  * directly, interleaved in one process, medians of several runs; plus the cost of one task
  * actor (spawn under a task supervisor, run, exit) that a one-actor-per-item design would pay.
- * Not part of bench/run.ts.
+ * bench/run.ts runs it with every other bench (`npm run bench`); `npm run bench -- toolkit` runs
+ * it with bench/toolkit.bench.ts only.
  *
  * @example
+ * npm run bench -- toolkit
  * node --expose-gc --import tsx bench/toolkit-tasks.bench.ts
  */
 import { type Behaviour, createActorSystem, spawnActor } from '../src/actor/index.ts';

@@ -1,6 +1,8 @@
 /**
- * Automatic shutdown (erlang `supervisor.erl`'s `do_auto_shutdown/2`): whether a child's exit,
- * one the supervisor does not answer with a restart, ends the supervisor itself.
+ * Automatic shutdown (a supervisor's `autoShutdown` option): whether a child's exit, one the
+ * supervisor does not answer with a restart, ends the supervisor itself. Only a significant
+ * child's exit can: under `'any_significant'` always, under `'all_significant'` once no other
+ * significant child is running or restarting, under `'never'` not at all.
  *
  * @example
  * // A significant transient child exited cleanly under autoShutdown 'any_significant':

@@ -19,7 +19,10 @@
  * `maxConcurrency` items in flight) and fewer than `maxConcurrency` finished results are held for
  * the consumer (in ordered mode, those waiting behind a slower earlier item count too), so the
  * input is never read more than 2 × `maxConcurrency` items ahead of the consumer. `break` (the
- * iterator's `return`) kills the running workers and calls the input's `return`.
+ * iterator's `return`) kills the running workers and calls the input's `return`. An iterator
+ * dropped without either is never told: its workers can stay parked, counting toward the task
+ * supervisor's `maxChildren`, until the supervisor stops (nothing here can tell an abandoned
+ * iterator from a slow consumer).
  *
  * @example
  * for await (const result of tasks.asyncStream(urls, (url, signal) => fetch(url, { signal }), { maxConcurrency: 4 })) {

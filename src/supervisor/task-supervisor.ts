@@ -250,6 +250,10 @@ export class TaskSupervisorRef extends DelegatingRef<DynamicSupervisorMsg> {
    * item timed out with `'kill_task'`, the stream ended early or failed, the supervisor shut
    * down). Remove the listeners you add to it once your item is done (`fetch` does).
    *
+   * Consume every iteration to its end, or leave it with `break` (the iterator's `return()`): an
+   * iterator dropped half-way is never told, so its workers can stay alive, parked for a consumer
+   * that never comes back, and keep counting toward `maxChildren` until the supervisor stops.
+   *
    * @example
    * for await (const result of tasks.asyncStream(ids, (id) => load(id), { maxConcurrency: 8, ordered: false })) {
    *   if ('exit' in result) console.warn('failed', result.exit);
