@@ -1,6 +1,6 @@
 /**
- * Which children one crash takes down and restarts, per strategy (erlang `supervisor.erl`'s
- * `restart/3` clauses).
+ * Which children one crash takes down and restarts, per strategy: the crashed child alone, every
+ * child, or the crashed child and those started after it.
  *
  * @example
  * affectedChildren('rest_for_one', ['a', 'b', 'c'], 'b'); // ['b', 'c']
