@@ -32,8 +32,14 @@ export interface RunAs {
 
 const NOBODY: RunAs = { uid: 65534, gid: 65534 };
 const isRoot = process.getuid?.() === 0;
-/** Root may be denied switching users (a container without the capability): then it stays root. */
-const canBecomeNobody = isRoot && spawnSync(process.execPath, ['-e', ''], NOBODY).status === 0;
+/**
+ * Root may be denied switching users (a container without the capability), or `nobody` may be
+ * unable to read this checkout (a clone under a 0700 directory): then the CLI runs as root.
+ */
+const canBecomeNobody =
+  isRoot &&
+  spawnSync(process.execPath, ['--import', 'tsx', '-e', ''], { ...NOBODY, cwd: root, env: { ...process.env, HOME: os.tmpdir() } })
+    .status === 0;
 
 /**
  * Root ignores file permissions, so a read-only file is only read-only to root's children when
