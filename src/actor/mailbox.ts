@@ -73,7 +73,8 @@ export class Mailbox {
   /** Drops every waiting message. */
   protected clearMessages(): void {
     this.first = EMPTY;
-    this.rest = [];
+    // Emptied in place: an exit (most cells hold nothing then) allocates no new array.
+    if (this.rest.length > 0) this.rest.length = 0;
     this.head = 0;
   }
 }
