@@ -146,14 +146,25 @@ async function registerCycles(pairs: number): Promise<number> {
  * µs per child started (awaited one by one): `DynamicSupervisor.startChild` and a bare
  * `spawnActor`, in alternating blocks of 500 so both see the same machine and the same heap.
  */
-async function dynamicStarts(children: number): Promise<{ dynamic: number; spawn: number }> {
+async function dynamicStarts(children: number): Promise<{ dynamic: number; spawn: number; inCall: number }> {
   const system = createActorSystem();
   try {
     const sup = await startDynamicSupervisor(system, { name: 'bench' });
+    // The floor for any supervisor: a call into an actor whose handler awaits the spawn and replies.
+    const spawner: Behaviour<null, { type: 'spawn' }> = {
+      name: 'spawner',
+      init: () => null,
+      async handle(state, _message, ctx) {
+        ctx.reply(await spawnActor(system, idle, undefined));
+        return state;
+      },
+    };
+    const parent = await spawnActor(system, spawner, undefined);
     const spec = { start: ({ system: in_ }: { system: ActorSystem }) => spawnActor(in_, idle, undefined) };
     const block = 500;
     let dynamicNs = 0;
     let spawnNs = 0;
+    let inCallNs = 0;
     for (let done = 0; done < children; done += block) {
       let start = nowNs();
       for (let index = 0; index < block; index += 1) await sup.startChild(spec);
@@ -161,9 +172,13 @@ async function dynamicStarts(children: number): Promise<{ dynamic: number; spawn
       start = nowNs();
       for (let index = 0; index < block; index += 1) await spawnActor(system, idle, undefined);
       spawnNs += Number(nowNs() - start);
+      start = nowNs();
+      for (let index = 0; index < block; index += 1) await parent.call({ type: 'spawn' });
+      inCallNs += Number(nowNs() - start);
     }
     await sup.stop();
-    return { dynamic: dynamicNs / 1000 / children, spawn: spawnNs / 1000 / children };
+    const per = (ns: number): number => ns / 1000 / children;
+    return { dynamic: per(dynamicNs), spawn: per(spawnNs), inCall: per(inCallNs) };
   } finally {
     system.stop();
   }
@@ -236,6 +251,7 @@ export async function run(options: ToolkitBenchOptions = {}): Promise<string> {
   const starts = await repeat(repetitions, () => dynamicStarts(5_000));
   const dynamicUs = median(starts.map((r) => r.dynamic));
   const spawnUs = median(starts.map((r) => r.spawn));
+  const inCallUs = median(starts.map((r) => r.inCall));
 
   const trivial = await repeat(repetitions, () => streamVersusPool(100_000, async (item) => item * 2));
   const trivialStream = median(trivial.map((r) => r.stream));
@@ -254,6 +270,7 @@ export async function run(options: ToolkitBenchOptions = {}): Promise<string> {
     `| \`Registry.whereis\`, 10,000 names | ${fmt(whereisNs, 1)} ns | ${fmt(mapNs, 1)} ns (\`Map.get\`) | ${fmt(whereisNs / mapNs, 2)}× | ≤ 2×: ${verdict(whereisNs / mapNs <= 2)} |`,
     `| register + unregister | ${int(cycles)} pairs/s | | | ≥ 1M/s: ${verdict(cycles >= 1_000_000)} |`,
     `| \`DynamicSupervisor.startChild\` | ${fmt(dynamicUs, 1)} µs | ${fmt(spawnUs, 1)} µs (\`spawnActor\`) | ${fmt(dynamicUs / spawnUs, 2)}× | ≤ 1.5×: ${verdict(dynamicUs / spawnUs <= 1.5)} |`,
+    `| a call whose handler awaits \`spawnActor\` (any supervisor's floor) | ${fmt(inCallUs, 1)} µs | ${fmt(spawnUs, 1)} µs (\`spawnActor\`) | ${fmt(inCallUs / spawnUs, 2)}× | |`,
     `| \`asyncStream\`, 100,000 items, \`maxConcurrency\` 8, \`async (x) => x * 2\` | ${fmt(trivialStream)} ms | ${fmt(trivialIterable)} ms (\`Promise.all\` batches of 8 as an async iterable) | ${fmt(trivialIterable / trivialStream, 2)}× its speed | ≥ 1×: ${verdict(trivialIterable / trivialStream >= 1)} |`,
     `| the same, against the bare pool (results in an array, no async iteration) | ${fmt(trivialStream)} ms | ${fmt(trivialPool)} ms | ${fmt(trivialPool / trivialStream, 2)}× its speed | ≥ 1×: ${verdict(trivialPool / trivialStream >= 1)} |`,
     `| \`asyncStream\`, 2,000 items that wait 0–3 ms, \`maxConcurrency\` 8 | ${fmt(latencyStream)} ms | ${fmt(latencyIterable)} ms as an async iterable, ${fmt(latencyPool)} ms bare | ${fmt(latencyPool / latencyStream, 2)}× the bare pool's speed | (no target) |`,

@@ -370,11 +370,17 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
     if (actor && !this.system.isStopped) stopNactActor(actor);
     const signal: ExitSignal = messageType === undefined ? { actor: this, reason, phase } : { actor: this, reason, phase, messageType };
     this.abort?.abort(reason);
-    rejectPending(this.pending, this.system.clock, (call) => this.stoppedError(call.messageType, reason));
-    this.pending = undefined;
+    if (this.pending) {
+      rejectPending(this.pending, this.system.clock, (call) => this.stoppedError(call.messageType, reason));
+      this.pending = undefined;
+    }
     this.propagateExit(reason);
-    // An exit listener that throws must not take the exiting actor's caller (or the run queue) down.
-    this.notifyExit(signal, (error) => this.system.listenerFailed(`exit:${this.id}`, error));
+    this.notifyExit(signal);
+  }
+
+  /** An exit listener threw: it must not take the exiting actor's caller (or the run queue) down. */
+  protected override listenerFailed(error: unknown): void {
+    this.system.listenerFailed(`exit:${this.id}`, error);
   }
 
   private stoppedError(messageType: string, reason: unknown = this.exitSignal?.reason): ThunderlineError {

@@ -36,16 +36,20 @@ export class ExitListeners extends Mailbox {
     return new Promise((resolve) => this.onExit(resolve));
   }
 
-  /** Records `signal` and calls every listener once; a listener that throws goes to `onFailure`. */
-  protected notifyExit(signal: ExitSignal, onFailure: (error: unknown) => void): void {
+  /** A listener threw: the subclass reports it (the actor cell publishes `subscriber_failed`). */
+  protected listenerFailed(_error: unknown): void {}
+
+  /** Records `signal` and calls every listener once; a listener that throws goes to {@link listenerFailed}. */
+  protected notifyExit(signal: ExitSignal): void {
     this.exitSignal = signal;
-    const listeners = this.listeners ?? [];
+    const listeners = this.listeners;
+    if (listeners === undefined) return;
     this.listeners = undefined;
     for (const listener of listeners) {
       try {
         listener(signal);
       } catch (error) {
-        onFailure(error);
+        this.listenerFailed(error);
       }
     }
   }
