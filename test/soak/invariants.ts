@@ -5,7 +5,7 @@
  * from the runtime and from the SQLite file, read-only.
  */
 
-import { type ActorRef, isCleanExit, type SupervisorTree } from '../../index.ts';
+import { type ActorRef, isCleanExit, type Runtime, type SupervisorTree } from '../../index.ts';
 import { nactName } from '../../src/actor/nact-actor.ts';
 import { type Recorded, STATUS_AFTER } from './boot.ts';
 import { domainRows, historyRows, integrity, type LedgerRow, type LedgerRun, runRows, withLedger } from './ledger.ts';
@@ -230,11 +230,7 @@ export async function checkLive(world: World): Promise<void> {
  * A runtime that ended (stopped, or gave up): every status change on file, its run closed as it
  * ended, every domain in an end state, no cell alive, no timer left on its clock.
  */
-export function checkEnded(
-  world: World,
-  runtime: { system: import('../../index.ts').ActorSystem; registry: { statuses(): Array<{ name: string; status: string }> } },
-  how: 'shutdown' | 'escalated',
-): void {
+export function checkEnded(world: World, runtime: Runtime, how: 'shutdown' | 'escalated'): void {
   checkLedger(world);
   checkRuns(world);
   world.check('end-states');
@@ -254,8 +250,10 @@ export function checkEnded(
   if (how === 'escalated' && !runtime.registry.statuses().some((status) => status.status === 'failed' || tolerated(status)))
     fail('end-states', 'the runtime gave up, but no domain is failed');
   world.check('cells-after-stop');
-  const cells = world.liveCells(runtime.system);
-  if (cells.length > 0) fail('cells-after-stop', `${cells.length} cells alive after the runtime ended: ${cells.slice(0, 5).join(', ')}`);
+  const cells = world.cellsAtRootExit.get(runtime.runId);
+  if (!cells) fail('cells-after-stop', `the runtime of run ${runtime.runId} ended, but its root supervisor never exited`);
+  if (cells.length > 0)
+    fail('cells-after-stop', `${cells.length} cells alive when the root supervisor had exited: ${cells.slice(0, 5).join(', ')}`);
   world.check('timers-after-stop');
   if (world.clock.pendingTimers() > 0)
     fail('timers-after-stop', `${world.clock.pendingTimers()} timers left on the clock of a runtime that ended`);

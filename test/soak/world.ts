@@ -134,6 +134,8 @@ export class World {
   step: StepEvents = freshStepEvents();
   /** The actor systems of runtimes that ended: each must be collectable once the world lets go of it. */
   readonly ended: Array<{ runId: string; system: WeakRef<ActorSystem> }> = [];
+  /** Cells alive when each run's root supervisor exited, by run id. */
+  readonly cellsAtRootExit = new Map<string, string[]>();
   /** The clocks of runtimes that ended: no timer may be left on one. */
   readonly endedClocks: Array<{ runId: string; clock: ManualClock }> = [];
   /** Per holder supervisor, its restart count in the window before the current step. */
@@ -221,6 +223,14 @@ export class World {
     void runtime?.stopped.then((exit) => {
       if (this.runtime === runtime) this.exit = exit;
     });
+    if (runtime) {
+      const { system, runId } = runtime;
+      // The root's exit listeners run once it is dead and before the runtime stops the actor
+      // system (which would kill whatever is left): every other cell must be dead by then.
+      runtime.supervisor.onExit(() => {
+        this.cellsAtRootExit.set(runId, this.liveCells(system));
+      });
+    }
   }
 
   private observe(event: ThunderlineEvent): void {
