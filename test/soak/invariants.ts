@@ -8,7 +8,7 @@
 import { type ActorRef, isCleanExit, type Runtime, type SupervisorTree } from '../../index.ts';
 import { nactName } from '../../src/actor/nact-actor.ts';
 import { type Recorded, STATUS_AFTER } from './boot.ts';
-import { domainRows, historyRows, integrity, type LedgerRow, type LedgerRun, runRows, withLedger } from './ledger.ts';
+import { domainRows, historyRows, integrity, isCorruption, type LedgerRow, type LedgerRun, runRows, withLedger } from './ledger.ts';
 import { fail, ownSupervisorOf, type RunRecord, type World } from './world.ts';
 
 // ------------------------------------------------------------------ pure comparisons
@@ -165,12 +165,19 @@ export function checkLedger(world: World): void {
   const run = world.current;
   if (!run) return;
   world.check('history=events');
-  const { rows, domains, check } = withLedger(world.file, (db) => ({
-    rows: historyRows(db, run.lastRowId, run.runId),
-    domains: domainRows(db),
-    check: integrity(db),
-  }));
   world.check('integrity');
+  let read: { rows: LedgerRow[]; domains: ReturnType<typeof domainRows>; check: string };
+  try {
+    read = withLedger(world.file, (db) => ({
+      check: integrity(db),
+      rows: historyRows(db, run.lastRowId, run.runId),
+      domains: domainRows(db),
+    }));
+  } catch (error) {
+    if (isCorruption(error)) fail('integrity', `the file cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+    throw error;
+  }
+  const { rows, domains, check } = read;
   if (check !== 'ok') fail('integrity', `PRAGMA integrity_check: ${check}`);
   const differs = diffHistory(run.events.slice(run.matched), rows);
   if (differs) fail('history=events', `run ${run.runId}: ${differs}`);

@@ -92,6 +92,17 @@ export function domainRows(db: Database.Database): LedgerDomain[] {
     .map((raw) => ({ domain: raw.domain_name, status: raw.status, tick: raw.tick_count, runId: raw.run_id }));
 }
 
+/** `PRAGMA integrity_check`: 'ok', or what it (or SQLite, on a file it cannot read) says. */
 export function integrity(db: Database.Database): string {
-  return String(db.pragma('integrity_check', { simple: true }));
+  try {
+    return String(db.pragma('integrity_check', { simple: true }));
+  } catch (error) {
+    return `${(error as { code?: string }).code ?? 'error'}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
+/** True for SQLite's "this file is damaged" errors (a read that meets a corrupt page). */
+export function isCorruption(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
 }
