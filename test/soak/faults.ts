@@ -300,7 +300,7 @@ async function domainStorm(world: World, holderIndex: number, index: number): Pr
     if (world.goingDown)
       fail(
         'escalation',
-        `${holder.name} gave up after ${kill + 1} kills; its budget allowed ${need - 1} more restarts (${JSON.stringify(budget)})`,
+        `${holder.name} gave up on kill ${kill + 1}; with ${budget.restarts} of ${budget.maxRestarts} restarts in its ${budget.maxSeconds} s window used, it should give up on kill ${need}`,
       );
   }
   const exit = await world.bound(world.live.stopped, `the runtime to stop once ${holder.name} gave up`);
