@@ -56,6 +56,15 @@ export async function applyStep(world: World, step: Step, endRuntime: EndRuntime
     case 'processKill':
       await processKill(world, step, endRuntime);
       return 'applied';
+    case 'overlappingTicks':
+      return overlappingTicks(world, step.domain, step.count, step.kill);
+    case 'killTickSystem': {
+      const tickSystem = world.live.supervisor.whichChildren().find((row) => row.id === 'tick_system')?.ref as SupervisorRef | undefined;
+      const row = running(tickSystem).find((child) => child.id === step.target);
+      if (!row) return `skip: ${step.target} is not running`;
+      (row.ref as ActorRef<never>).kill(`chaos: kill ${step.target}`);
+      return 'applied';
+    }
     case 'restart':
       await endRuntime(world);
       await world.boot();
@@ -355,5 +364,40 @@ async function slowActivate(world: World, index: number): Promise<StepResult> {
   if (!crashed?.reason?.includes('ERR_ACTIVATE_TIMEOUT'))
     fail('activate-timeout', `${name}'s activate was held past activateTimeout: crash ${crashed ? `"${crashed.reason}"` : 'none'}`);
   await checkDead(world, name, ref, from, 'activate held past activateTimeout');
+  return 'applied';
+}
+
+async function overlappingTicks(world: World, index: number, count: number, kill: boolean): Promise<StepResult> {
+  const name = world.pick(world.names, index) as string;
+  if (!(await prepareWaiting(world, name))) return `skip: ${name} could not be made waiting`;
+  const held = world.control.hold(`activate:${name}`);
+  const first = world.live.currentTick();
+  const skipped = world.live.skippedTicks();
+  const ticks = [outcome(world.live.tick())];
+  if (!(await caught(world, held, ticks[0] as Promise<unknown>, `activate of ${name}`))) {
+    await world.bound(ticks[0] as Promise<unknown>, 'the tick');
+    return `skip: activate of ${name} was not called (activation refused)`;
+  }
+  const ref = world.domainRef(name);
+  // The domain is busy activating: each later tick waits in its one slot, replacing the one before.
+  for (let tick = 1; tick < count; tick += 1) ticks.push(outcome(world.live.tick()));
+  const from = mark(world);
+  if (kill) world.live.kill(name, 'chaos: kill under overlapping ticks');
+  world.control.release(held);
+  const results = await world.bound(Promise.all(ticks), `${count} overlapping ticks`);
+  if (results.some((result) => result !== 'ok') && !(await world.stoppedOnItsOwn()))
+    fail('ticks', `overlapping ticks rejected: ${results.map(codeOf).join(', ')}`);
+  await world.settle();
+  if (world.goingDown) return 'applied';
+  world.check('ticks');
+  const now = world.live.currentTick();
+  if (now !== first + count) fail('ticks', `${count} ticks from tick ${first}, the current tick is ${now}`);
+  // The busy domain took the first and handles the last: ticks 2..count-1 waited in its one slot
+  // and were replaced (other domains may skip some too, when ticks come faster than their turns).
+  const dropped = world.live.skippedTicks() - skipped;
+  if (!kill && dropped < count - 2)
+    fail('ticks', `${count} ticks while ${name} was busy: ${dropped} skipped, at least ${count - 2} expected`);
+  if (kill) await checkDead(world, name, ref, from, 'killed under overlapping ticks');
+  else if ((await world.machine(name)) !== 'active') fail('ticks', `${name} is not active after its held activate was let go`);
   return 'applied';
 }

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { SupervisorRef } from '../../index.ts';
 import { applyStep, type StepResult } from './faults.ts';
 import { checkEnded, checkEscalation, checkLive, diffResources } from './invariants.ts';
 import { killChildren } from './process-kill.ts';
@@ -120,7 +121,9 @@ async function afterStep(world: World): Promise<void> {
 
 function budgets(world: World): World['budgetsBefore'] {
   const found = new Map<string, { restarts: number; maxRestarts: number }>();
-  for (const holder of world.holders()) {
+  const tickSystem = world.live.supervisor.whichChildren().find((row) => row.id === 'tick_system')?.ref;
+  const supervisors = tickSystem instanceof SupervisorRef ? [tickSystem, ...world.holders()] : world.holders();
+  for (const holder of supervisors) {
     const { restarts, maxRestarts } = holder.restartBudget();
     found.set(holder.name, { restarts, maxRestarts });
   }

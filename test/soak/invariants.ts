@@ -179,9 +179,11 @@ export function checkLedger(world: World): void {
   }
   const { rows, domains, check } = read;
   if (check !== 'ok') fail('integrity', `PRAGMA integrity_check: ${check}`);
-  const differs = diffHistory(run.events.slice(run.matched), rows);
-  if (differs) fail('history=events', `run ${run.runId}: ${differs}`);
-  run.matched = run.events.length;
+  const differs = diffHistory(run.events, rows);
+  if (differs) fail('history=events', `run ${run.runId}, after ${run.matched} matched: ${differs}`);
+  // Matched events are on file: only the count is kept, so a long session's memory is the runtime's.
+  run.matched += run.events.length;
+  run.events.length = 0;
   run.lastRowId = rows.at(-1)?.id ?? run.lastRowId;
   if (!world.runtime) return;
   world.check('registry=ledger');

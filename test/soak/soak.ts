@@ -207,7 +207,7 @@ export function formatReport(report: SoakReport, command: string): string {
     const failure = report.failure;
     lines.push(
       `FAILED: ${failure.message}`,
-      `seed ${failure.seed}, ${failure.tree} tree${failure.tree === 'generated' ? ` of ${failure.domains} domains` : ''}; ${failure.steps.length} steps (shrunk from ${failure.original}):`,
+      `seed ${failure.seed}, ${failure.tree} tree${failure.tree === 'generated' ? ` of ${failure.domains} domains` : ''}; ${failure.steps.length} step${failure.steps.length === 1 ? '' : 's'} (shrunk from ${failure.original}):`,
       ...failure.steps.map((step, index) => `  ${index + 1}. ${JSON.stringify(step)}`),
       `replay: ${failure.replay}`,
     );

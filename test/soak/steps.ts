@@ -47,6 +47,14 @@ export type Step =
    * an activate is pending), then the runtime starts again on the file.
    */
   | { kind: 'processKill'; via: 'script' | 'cli'; ticks: number; hold: boolean }
+  /**
+   * `count` ticks in a row while `domain`'s activate is held (a domain holds one pending tick: each
+   * newer one replaces the older, whose round is left); with `kill`, the domain is killed before
+   * the gate opens. Every tick resolves, in order.
+   */
+  | { kind: 'overlappingTicks'; domain: number; count: number; kill: boolean }
+  /** Kills the registry or the tick generator: tick_system (rest_for_one) restarts it, and no status change is lost. */
+  | { kind: 'killTickSystem'; target: 'domain_registry' | 'tick_generator' }
   /** A clean stop and a new start on the same file. */
   | { kind: 'restart' };
 
@@ -115,6 +123,22 @@ export function stepArbitrary(options: StepOptions = {}): fc.Arbitrary<Step> {
       weight: 3,
     },
     { arbitrary: fc.record({ kind: fc.constant('slowActivate' as const), domain: DOMAIN }), weight: 3 },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('overlappingTicks' as const),
+        domain: DOMAIN,
+        count: fc.integer({ min: 2, max: 4 }),
+        kill: fc.boolean(),
+      }),
+      weight: 3,
+    },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('killTickSystem' as const),
+        target: fc.constantFrom('domain_registry' as const, 'tick_generator' as const),
+      }),
+      weight: 2,
+    },
     { arbitrary: fc.constant({ kind: 'restart' as const }), weight: 1 },
   ];
   if (heavy > 0) {
@@ -154,6 +178,8 @@ export const STEP_KINDS: readonly StepKind[] = [
   'throwingSubscriber',
   'slowActivate',
   'processKill',
+  'overlappingTicks',
+  'killTickSystem',
   'restart',
 ];
 
@@ -178,6 +204,10 @@ export function variantOf(step: Step): string {
       return `${step.kind}:${step.via}`;
     case 'processKill':
       return `${step.kind}:${step.via}${step.hold ? '+hold' : ''}`;
+    case 'overlappingTicks':
+      return `${step.kind}:${step.kill ? 'kill' : 'open'}`;
+    case 'killTickSystem':
+      return `${step.kind}:${step.target}`;
     case 'throwingSubscriber':
       return `${step.kind}:${step.topic}`;
     default:
@@ -206,6 +236,11 @@ export function tour(options: { known?: boolean } = {}): Step[] {
     { kind: 'throwingSubscriber', topic: '*', after: 'kill', domain: 5 },
     { kind: 'slowActivate', domain: 6 },
     { kind: 'kill', domain: 7 },
+    { kind: 'overlappingTicks', domain: 8, count: 3, kill: false },
+    { kind: 'overlappingTicks', domain: 9, count: 4, kill: true },
+    { kind: 'killTickSystem', target: 'domain_registry' },
+    { kind: 'tick' },
+    { kind: 'killTickSystem', target: 'tick_generator' },
     { kind: 'flush' },
     { kind: 'restart' },
     { kind: 'processKill', via: 'script', ticks: 1, hold: true },

@@ -54,6 +54,7 @@ export interface RunRecord {
   runId: string;
   /** `in-process`, or the child process that was SIGKILLed. */
   where: 'in-process' | 'script' | 'cli';
+  /** Events not yet matched against rows (in-process runs drop them once matched; a killed run's are all it published). */
   events: Recorded[];
   /** Events already matched against rows. */
   matched: number;
@@ -332,6 +333,10 @@ export class World {
         return;
       }
       try {
+        // The root and tick_system first: a registry or generator being restarted is running again after them.
+        await this.bound(outcome(runtime.supervisor.deleteChild('__barrier__')), 'a barrier');
+        const tickSystem = runtime.supervisor.whichChildren().find((row) => row.id === 'tick_system')?.ref;
+        if (tickSystem instanceof SupervisorRef) await this.bound(outcome(tickSystem.deleteChild('__barrier__')), 'a barrier');
         for (const holder of this.holders()) await this.bound(outcome(holder.deleteChild('__barrier__')), 'a barrier');
         for (const own of this.ownSupervisors()) await this.bound(outcome(own.deleteChild('__barrier__')), 'a barrier');
         await this.bound(runtime.flush(), 'runtime.flush()');
@@ -355,9 +360,9 @@ export class World {
       this.exit = await this.bound(runtime.stopped, 'the runtime to stop after a supervisor gave up');
       return true;
     }
-    // flush() refuses only once the runtime has begun to stop; then `stopped` resolves.
+    // flush() refuses with ERR_RUNTIME_STOPPED only once the runtime has begun to stop; then `stopped` resolves.
     const probe = await outcome(runtime.flush());
-    if (probe === 'ok') return false;
+    if (probe === 'ok' || codeOf(probe) !== 'ERR_RUNTIME_STOPPED') return false;
     this.exit = await this.bound(runtime.stopped, 'runtime.stopped after it began to stop');
     return true;
   }
