@@ -146,8 +146,10 @@ async function killCli(world: World, step: Extract<Step, { kind: 'processKill' }
   } finally {
     proc.child.kill('SIGKILL');
   }
-  const header = proc.lines.map((line) => /: run (\S+) on /.exec(line)?.[1]).find((id) => id !== undefined);
-  if (!header) fail('process-kill', `thunderline start printed no run id: ${proc.lines.slice(0, 3).join(' | ')}`);
+  // The killed run is the one on file that no runtime of this session started.
+  const known = new Set(world.runs.map((run) => run.runId));
+  const runId = withLedger(world.file, runRows).find((run) => !known.has(run.runId))?.runId;
+  if (!runId) fail('process-kill', `thunderline start left no run on file; it printed: ${proc.lines.slice(0, 3).join(' | ')}`);
   const events: Recorded[] = [];
   for (const line of proc.lines) {
     if (!line.startsWith('{')) continue;
@@ -155,7 +157,7 @@ async function killCli(world: World, step: Extract<Step, { kind: 'processKill' }
     if (event.type.startsWith('domain_')) events.push(recordOf(event as DomainEvent));
   }
   // `--json-logs` does not say which rounds were written: nothing counts as acknowledged.
-  return { runId: header, events, acked: 0 };
+  return { runId, events, acked: 0 };
 }
 
 /** The processKill step: stop, run a process on the file and SIGKILL it, start again, check the close. */
