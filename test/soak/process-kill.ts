@@ -193,4 +193,6 @@ export async function processKill(world: World, step: Extract<Step, { kind: 'pro
   );
   const differs = diffUncleanClose(record.events, record.acked ?? 0, rows, run.stopReason);
   if (differs) fail('unclean-close', `run ${record.runId} (${via}): ${differs}`);
+  record.matched = record.events.length;
+  record.events = [];
 }
