@@ -114,6 +114,8 @@ async function restartAfterEscalation(world: World): Promise<void> {
 /** After a step: open any gate left, settle, restart after an escalation, check every invariant. */
 async function afterStep(world: World): Promise<void> {
   world.control.releaseAll();
+  // Dead children are forgotten (a dead cell still holds its actor system).
+  for (const ref of world.control.spawned) if (!ref.alive) world.control.spawned.delete(ref);
   await world.settle();
   if (world.exit || (await world.stoppedOnItsOwn())) await restartAfterEscalation(world);
   await checkLive(world);

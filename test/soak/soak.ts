@@ -194,7 +194,7 @@ export function formatReport(report: SoakReport, command: string): string {
   const lines = [
     `chaos soak: seed ${report.seed}, ${stats.steps} steps in ${report.sessions.length} sessions, ${(report.ms / 1000).toFixed(1)} s`,
     `command: ${command}`,
-    `runtimes started: ${stats.boots} (after ${stats.escalations} escalations, process kills and restarts)`,
+    `runtimes started: ${stats.boots} (one per session, and again after ${stats.escalations} escalations, ${stats.applied.processKill ?? 0} process kills and ${stats.applied.restart ?? 0} restarts)`,
     'steps by kind (applied / skipped):',
     ...kinds.map((kind) => `  ${kind.padEnd(44)} ${String(stats.applied[kind] ?? 0).padStart(6)} / ${stats.skipped[kind] ?? 0}`),
     'invariant checks:',

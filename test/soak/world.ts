@@ -100,7 +100,7 @@ export interface WorldConfig {
   strict?: boolean;
 }
 
-/** Events of other kinds the current step saw (reset at each step). */
+/** What the current step saw (reset at each step): domain events, late custom events, subscriber failures, child exits. */
 export interface StepEvents {
   late: string[];
   subscriberFailed: Array<{ topic: string; reason: string }>;
@@ -137,8 +137,6 @@ export class World {
   readonly ended: Array<{ runId: string; system: WeakRef<ActorSystem> }> = [];
   /** Cells alive when each run's root supervisor exited, by run id. */
   readonly cellsAtRootExit = new Map<string, string[]>();
-  /** The clocks of runtimes that ended: no timer may be left on one. */
-  readonly endedClocks: Array<{ runId: string; clock: ManualClock }> = [];
   /** Per holder supervisor, its restart count in the window before the current step. */
   budgetsBefore = new Map<string, { restarts: number; maxRestarts: number }>();
   /** Bounded real-time wait, ms; grows with the tree. */
@@ -257,7 +255,6 @@ export class World {
     }
     if (runtime) {
       this.ended.push({ runId: runtime.runId, system: new WeakRef(runtime.system) });
-      this.endedClocks.push({ runId: runtime.runId, clock: this.clock });
     }
     this.runtime = undefined;
     this.exit = undefined;
