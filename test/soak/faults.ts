@@ -65,6 +65,8 @@ export async function applyStep(world: World, step: Step, endRuntime: EndRuntime
       (row.ref as ActorRef<never>).kill(`chaos: kill ${step.target}`);
       return 'applied';
     }
+    case 'stopMidActivate':
+      return stopMidActivate(world, step.domain, step.target, endRuntime);
     case 'restart':
       await endRuntime(world);
       await world.boot();
@@ -399,5 +401,34 @@ async function overlappingTicks(world: World, index: number, count: number, kill
     fail('ticks', `${count} ticks while ${name} was busy: ${dropped} skipped, at least ${count - 2} expected`);
   if (kill) await checkDead(world, name, ref, from, 'killed under overlapping ticks');
   else if ((await world.machine(name)) !== 'active') fail('ticks', `${name} is not active after its held activate was let go`);
+  return 'applied';
+}
+
+async function stopMidActivate(
+  world: World,
+  index: number,
+  target: 'activate' | 'startingChild',
+  endRuntime: EndRuntime,
+): Promise<StepResult> {
+  const name = world.pick(target === 'activate' ? world.names : world.withChildren(), index);
+  if (!name) return 'skip: no domain with children';
+  if (!(await prepareWaiting(world, name))) return `skip: ${name} could not be made waiting`;
+  const key = target === 'startingChild' ? `start:${name}/${world.children.get(name)?.[0]}` : `activate:${name}`;
+  const held = world.control.hold(key);
+  const ticked = outcome(world.live.tick());
+  if (!(await caught(world, held, ticked, `${key} to be called`))) {
+    await world.bound(ticked, 'the tick');
+    return `skip: ${key} was not called (activation refused)`;
+  }
+  const stopping = world.live.stop();
+  world.control.release(held);
+  // endRuntime's stop() is the same stop (stop may be called more than once); it checks the end states.
+  await endRuntime(world);
+  await world.bound(stopping, 'the stop');
+  world.check('ticks');
+  const result = await world.bound(ticked, 'the tick in flight when the runtime stopped');
+  if (result !== 'ok' && codeOf(result) !== 'ERR_RUNTIME_STOPPED')
+    fail('ticks', `a tick in flight when the runtime stopped rejected with ${codeOf(result)}, not ERR_RUNTIME_STOPPED`);
+  await world.boot();
   return 'applied';
 }

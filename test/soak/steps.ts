@@ -55,6 +55,12 @@ export type Step =
   | { kind: 'overlappingTicks'; domain: number; count: number; kill: boolean }
   /** Kills the registry or the tick generator: tick_system (rest_for_one) restarts it, and no status change is lost. */
   | { kind: 'killTickSystem'; target: 'domain_registry' | 'tick_generator' }
+  /**
+   * The runtime is stopped while `domain`'s activate (or one of its child starts) is held and a
+   * tick is in flight; the gate opens once the stop has begun. The stop is clean, every domain
+   * ends inactive, and the tick resolves or rejects with ERR_RUNTIME_STOPPED. Then a new start.
+   */
+  | { kind: 'stopMidActivate'; domain: number; target: 'activate' | 'startingChild' }
   /** A clean stop and a new start on the same file. */
   | { kind: 'restart' };
 
@@ -139,6 +145,14 @@ export function stepArbitrary(options: StepOptions = {}): fc.Arbitrary<Step> {
       }),
       weight: 2,
     },
+    {
+      arbitrary: fc.record({
+        kind: fc.constant('stopMidActivate' as const),
+        domain: DOMAIN,
+        target: fc.constantFrom('activate' as const, 'startingChild' as const),
+      }),
+      weight: 1,
+    },
     { arbitrary: fc.constant({ kind: 'restart' as const }), weight: 1 },
   ];
   if (heavy > 0) {
@@ -180,6 +194,7 @@ export const STEP_KINDS: readonly StepKind[] = [
   'processKill',
   'overlappingTicks',
   'killTickSystem',
+  'stopMidActivate',
   'restart',
 ];
 
@@ -199,6 +214,7 @@ export function variantOf(step: Step): string {
   switch (step.kind) {
     case 'killMidActivate':
     case 'killMidRestart':
+    case 'stopMidActivate':
       return `${step.kind}:${step.target}`;
     case 'killMidDeactivate':
       return `${step.kind}:${step.via}`;
@@ -243,6 +259,8 @@ export function tour(options: { known?: boolean } = {}): Step[] {
     { kind: 'killTickSystem', target: 'tick_generator' },
     { kind: 'flush' },
     { kind: 'restart' },
+    { kind: 'stopMidActivate', domain: 10, target: 'activate' },
+    { kind: 'stopMidActivate', domain: 11, target: 'startingChild' },
     { kind: 'processKill', via: 'script', ticks: 1, hold: true },
     { kind: 'processKill', via: 'cli', ticks: 2, hold: false },
     { kind: 'tick' },
