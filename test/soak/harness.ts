@@ -188,6 +188,7 @@ async function session(input: SessionInput): Promise<Pick<SessionResult, 'ran' |
     await world.boot();
     await world.settle();
     await checkLive(world);
+    sample();
     for (index = 0; index < input.steps.length; index += 1) {
       if (input.deadline !== undefined && Date.now() >= input.deadline) break;
       const step = input.steps[index] as Step;

@@ -10,8 +10,9 @@ export const KNOWN_BUGS = {
    * A domain killed while its `deactivate` (run by a graceful stop, reason 'shutdown': the
    * supervisor's terminateChild, or its shutdown timer) is pending publishes `domain_deactivated`
    * when that deactivate finishes later: the terminate in src/domain/domain-actor.ts goes on after
-   * its await. The registry then records the restarted, waiting incarnation as inactive.
-   * Replay: `npm run soak -- --seed 1 --tree generated --domains 100 --replay '[{"kind":"killMidDeactivate","domain":8188,"via":"terminate"}]'`
+   * its await. The registry then records the restarted, waiting incarnation as inactive (and a
+   * `deactivated` row is written for it) while its machine is `waiting`.
+   * Replay (a replayed list runs any step): `npm run soak -- --seed 1 --tree generated --domains 100 --replay '[{"kind":"killMidDeactivate","domain":8188,"via":"terminate"}]'`
    */
   lateDeactivate: 'killMidDeactivate via terminate/timeout',
   /**
@@ -19,7 +20,7 @@ export const KNOWN_BUGS = {
    * `infrastructure_early`/`infrastructure_late`, supervisors/thunderline.ts), the crashed domain
    * that exhausted its budget stays `crashed` in the registry and the ledger: the registry derives
    * `failed` only from the `domains` supervisor (actors/domain-registry.ts, failedDomain).
-   * Replay: `npm run soak -- --seed 1 --tree thunderline --replay '[{"kind":"domainStorm","holder":1,"domain":0}]'`
+   * Replay: `npm run soak -- --seed 1 --tree thunderline --include-known --replay '[{"kind":"domainStorm","holder":1,"domain":0}]'`
    */
   infrastructureNotFailed: 'a crashed infrastructure domain is not recorded failed',
 } as const;
