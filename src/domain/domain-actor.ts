@@ -71,6 +71,8 @@ interface DomainState {
   /** The `activateTimeout` timer, while an asynchronous `activate` runs. */
   activateTimer: TimerHandle | undefined;
   slot: TickSlot;
+  /** The incarnation has exited (a kill while its terminate awaited): late code changes nothing. */
+  exited: boolean;
 }
 
 /** Publishes a domain lifecycle event on the runtime pubsub (and telemetry). */
@@ -201,9 +203,11 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         timeout: undefined,
         activateTimer: undefined,
         slot,
+        exited: false,
       };
       deps.tickBus.subscribe(slot);
       ctx.self.onExit((signal) => {
+        state.exited = true;
         slot.release();
         ctx.system.clock.clearTimeout(state.timeout);
         ctx.system.clock.clearTimeout(state.activateTimer);
@@ -309,16 +313,20 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
       const children = state.children;
       state.children = undefined;
       await children?.stop(reason);
+      // Killed meanwhile (a shutdown timer, a kill): the incarnation is over; it publishes nothing.
+      if (state.exited) return;
       if (wasActive) {
         try {
           await definition.deactivate?.(reason);
         } catch (error) {
+          if (state.exited) return;
           // deactivate runs in the domain's terminate: as a gen_server whose terminate raised, the
           // domain exits with ERR_TERMINATE_FAILED (reported by its cell) and is recorded crashed.
           throw new ThunderlineError('ERR_DEACTIVATE_FAILED', `domain "${name}": deactivate failed: ${formatReason(error)}`, {
             cause: error,
           });
         }
+        if (state.exited) return;
         state.machine = stepDomainMachine(state.machine, { type: 'DEACTIVATED' });
       }
       if (isCleanExit(reason))

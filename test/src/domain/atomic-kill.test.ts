@@ -100,6 +100,41 @@ kill('meta.supervisor of a dead incarnation starts nothing', async (context) => 
 
 // ---
 
+kill('a domain killed while its deactivate is pending publishes nothing when that deactivate finishes later', async (context) => {
+  const held = gate();
+  const called = gate();
+  let deactivations = 0;
+  const billing = defineDomain({
+    name: 'billing',
+    async activate() {},
+    async deactivate() {
+      deactivations += 1;
+      if (deactivations > 1) return;
+      called.open();
+      await held.promise;
+    },
+  });
+  const runtime = await boot(context, { domains: [billing] });
+  await bounded(runtime.tick(), 'tick 1');
+  const domains = runtime.supervisor.whichChildren().find((child) => child.id === 'domains')?.ref as SupervisorRef;
+  const ref = domains.whichChildren().find((child) => child.id === 'billing')?.ref as ActorRef<never>;
+  const stopping = domains.terminateChild('billing'); // a graceful stop: terminate runs deactivate
+  await bounded(called.promise, 'deactivate called');
+  ref.kill('operator'); // killed while its deactivate is pending (as a shutdown timer would)
+  await bounded(stopping, 'terminateChild');
+  await runtime.flush();
+  const before = context.events.filter((event) => event.type === 'domain_deactivated').length;
+  held.open(); // the killed incarnation's deactivate finishes now
+  await held.promise;
+  await new Promise((resolve) => setImmediate(resolve));
+  await runtime.flush();
+  assert.is(
+    context.events.filter((event) => event.type === 'domain_deactivated').length,
+    before,
+    'no domain_deactivated from a dead incarnation',
+  );
+});
+
 const bound = suite<RuntimeContext>('domain: activateTimeout', emptyContext());
 bound.before.each(setUp);
 bound.after.each(tearDown);
