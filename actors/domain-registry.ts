@@ -46,9 +46,11 @@ export interface DomainRegistryOptions {
   clock: Clock;
   /** Status changes kept in memory; default 100. */
   historySize?: number;
-  /** The supervisor whose children are the domains; default `'domains'`. */
-  domainsSupervisor?: string;
+  /** The supervisors whose children are domains; default `['domains']`. */
+  domainSupervisors?: readonly string[];
 }
+
+const DEFAULT_DOMAIN_SUPERVISORS: readonly string[] = ['domains'];
 
 /** Each domain event type's history event; the status it leads to is `STATUS_AFTER[event]`. */
 const HISTORY_EVENT_OF: Record<DomainEventType, HistoryEvent> = {
@@ -193,10 +195,10 @@ export class DomainRegistryTable implements RegistryView {
     return undefined;
   }
 
-  /** The domains supervisor gave up: a crashed domain it held will not come back. */
+  /** A supervisor holding domains gave up: a crashed domain it held will not come back. */
   private failedDomain(event: SupervisorEvent): DomainEvent | undefined {
-    // Only the domains supervisor's children are domains; a domain's own children may share a name.
-    if (event.supervisor !== (this.options.domainsSupervisor ?? 'domains')) return undefined;
+    // Only those supervisors' children are domains; a domain's own children may share a name.
+    if (!(this.options.domainSupervisors ?? DEFAULT_DOMAIN_SUPERVISORS).includes(event.supervisor)) return undefined;
     const status = this.domains.get(event.child);
     if (!status || (status.status !== 'crashed' && status.status !== 'restarting')) return undefined;
     return { type: 'domain_failed', domain: event.child, tick: this.tick, time: event.time, reason: event.reason };

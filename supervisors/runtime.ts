@@ -53,6 +53,11 @@ export interface RuntimeExtras {
   ) => Pick<ApplicationTreeInput, 'earlyInfrastructure' | 'lateInfrastructure' | 'web' | 'beforeClose'>;
   /** Consulted before each domain activates; see `DomainDeps.activationPolicy`. Default: allow all. */
   activationPolicy?: (domain: string, tick: number) => boolean;
+  /**
+   * The supervisors the infrastructure puts domains under (besides `domains`): when one gives up,
+   * the crashed domain it held is recorded `failed`.
+   */
+  domainSupervisors?: readonly string[];
 }
 
 /** What {@link RuntimeExtras.infrastructure} receives. */
@@ -83,7 +88,8 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       tickIntervalMs: config.tickInterval === 'manual' ? null : config.tickInterval,
       version: VERSION,
     });
-    const table = new DomainRegistryTable({ store, runId, clock: system.clock });
+    const domainSupervisors = ['domains', ...(extras.domainSupervisors ?? [])];
+    const table = new DomainRegistryTable({ store, runId, clock: system.clock, domainSupervisors });
     const tickBus = new TickBus();
     const deps: DomainDeps = {
       tickBus,

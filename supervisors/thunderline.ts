@@ -157,6 +157,7 @@ export function thunderlineTree(options: ThunderlineTreeOptions = {}): Thunderli
     handles,
     extras() {
       const extras: RuntimeExtras = {
+        domainSupervisors: [EARLY_INFRASTRUCTURE_SUPERVISOR, LATE_INFRASTRUCTURE_SUPERVISOR],
         infrastructure: ({ system, registry: runtimeRegistry, deps, runId }) => {
           options.beforeStart?.({ runId, system });
           bound.view = runtimeRegistry;

@@ -130,6 +130,31 @@ tree('runtime.kill reaches a domain in an infrastructure slot, which comes back 
   assert.is(runtime.registry.domainStatus('thundergate')?.restarts, 1);
 });
 
+tree('a domain that uses up the budget of an infrastructure supervisor is recorded failed, as under domains', async (context) => {
+  const runtime = await startThunderline(manual());
+  context.runtime = runtime;
+  await runtime.tick();
+  const waitingAgain = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      const off = runtime.subscribe('system:domain_waiting', (event) => {
+        if ((event as { domain: string }).domain === 'thundergate') {
+          off();
+          resolve();
+        }
+      });
+    });
+  // Default intensity: 3 restarts within 5 s; the fourth crash at the same instant escalates.
+  for (let crash = 1; crash <= 3; crash += 1) {
+    const back = waitingAgain();
+    runtime.kill('thundergate', `crash ${crash}`);
+    await within(back, `thundergate back after crash ${crash}`);
+  }
+  runtime.kill('thundergate', 'crash 4');
+  await within(runtime.stopped, 'the runtime to stop after infrastructure_late gave up');
+  assert.is(runtime.registry.domainStatus('thundergate')?.status, 'failed');
+  context.runtime = undefined;
+});
+
 tree.run();
 
 // ---
