@@ -125,7 +125,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
       peakRss: result.peakRss,
     });
     options.log(
-      `  ${result.ran} steps in ${(result.ms / 1000).toFixed(1)} s, heap after GC ${mb(result.heapStart)} -> ${mb(result.heapEnd)} (peak ${mb(result.peakHeap)}), peak rss ${mb(result.peakRss)}${
+      `  ${result.ran} steps in ${(result.ms / 1000).toFixed(1)} s, heap after GC ${mb(result.heapStart)} -> ${mb(result.heapEnd)}, live heap up to ${mb(result.peakHeap)}, rss up to ${mb(result.peakRss)}${
         result.failure ? `; FAILED at step ${result.failure.index + 1}: ${result.failure.message}` : ''
       }`,
     );
@@ -201,7 +201,7 @@ export function formatReport(report: SoakReport, command: string): string {
     ...Object.entries(stats.checks)
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, count]) => `  ${name.padEnd(44)} ${String(count).padStart(7)}`),
-    `memory: heap ${mb(report.memory.heapStart)} at the start, ${mb(report.memory.heapEnd)} at the end (after a full GC, no runtime running); peak heap ${mb(report.memory.peakHeap)}; rss ${mb(report.memory.rssStart)} at the start, peak ${mb(report.memory.peakRss)}, ${mb(report.memory.rssEnd)} at the end`,
+    `memory: heap ${mb(report.memory.heapStart)} at the start, ${mb(report.memory.heapEnd)} at the end (after a full GC, no runtime running); live heap up to ${mb(report.memory.peakHeap)} (after a full GC, every 10 steps); rss ${mb(report.memory.rssStart)} at the start, up to ${mb(report.memory.peakRss)}, ${mb(report.memory.rssEnd)} at the end`,
   ];
   if (report.failure) {
     const failure = report.failure;
