@@ -15,7 +15,7 @@ import { type Recorded, recordOf } from './boot.ts';
 import { diffUncleanClose } from './invariants.ts';
 import { historyRows, runRows, withLedger } from './ledger.ts';
 import type { Step } from './steps.ts';
-import { fail, type RunRecord, type World } from './world.ts';
+import { bump, fail, type RunRecord, type World } from './world.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CHILD = path.join(ROOT, 'test/soak/child-runtime.ts');
@@ -163,7 +163,10 @@ async function killCli(world: World, step: Extract<Step, { kind: 'processKill' }
 /** The processKill step: stop, run a process on the file and SIGKILL it, start again, check the close. */
 export async function processKill(world: World, step: Extract<Step, { kind: 'processKill' }>, endRuntime: (world: World) => Promise<void>) {
   await endRuntime(world);
+  // `thunderline start` runs the Thunderline tree only; it ticks on its own timer, so `hold` is the script's alone.
   const via = world.config.tree === 'thunderline' ? step.via : 'script';
+  const variant = via === 'cli' ? 'thunderline start' : step.hold ? 'script, activate pending' : 'script';
+  bump(world.stats.applied, `processKill (${variant})`);
   const killed = via === 'cli' ? await killCli(world, step) : await killScript(world, step);
   const record: RunRecord = {
     runId: killed.runId,
@@ -189,7 +192,7 @@ export async function processKill(world: World, step: Extract<Step, { kind: 'pro
   record.reason = run.stopReason;
   record.closeChecked = true;
   world.log(
-    `  kill -9 (${via}${step.hold ? ', mid-activate' : ''}): run ${record.runId} published ${record.events.length} status changes, ${record.acked} acknowledged; ${rows.length} rows after the unclean close`,
+    `  kill -9 (${variant}): run ${record.runId} published ${record.events.length} status changes, ${record.acked} acknowledged; ${rows.length} rows after the unclean close`,
   );
   const differs = diffUncleanClose(record.events, record.acked ?? 0, rows, run.stopReason);
   if (differs) fail('unclean-close', `run ${record.runId} (${via}): ${differs}`);

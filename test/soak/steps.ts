@@ -209,7 +209,7 @@ export function parseSteps(json: string): Step[] {
   return value as Step[];
 }
 
-/** A step's kind with its variant (`killMidActivate:child`, `processKill:cli`), for reports. */
+/** A step's kind with its variant (`killMidActivate:child`), for reports; processKill counts what it ran itself. */
 export function variantOf(step: Step): string {
   switch (step.kind) {
     case 'killMidActivate':
@@ -218,8 +218,6 @@ export function variantOf(step: Step): string {
       return `${step.kind}:${step.target}`;
     case 'killMidDeactivate':
       return `${step.kind}:${step.via}`;
-    case 'processKill':
-      return `${step.kind}:${step.via}${step.hold ? '+hold' : ''}`;
     case 'overlappingTicks':
       return `${step.kind}:${step.kill ? 'kill' : 'open'}`;
     case 'killTickSystem':
