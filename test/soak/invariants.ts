@@ -244,10 +244,7 @@ export function checkEnded(world: World, runtime: Runtime, how: 'shutdown' | 'es
   checkRuns(world);
   world.check('end-states');
   const allowed = how === 'shutdown' ? ['inactive'] : ['inactive', 'failed'];
-  // Known bug (known.ts, infrastructureNotFailed): a domain an infrastructure supervisor gave up on stays crashed.
-  const tolerated = (status: { name: string; status: string }) =>
-    !world.config.strict && how === 'escalated' && status.status === 'crashed' && world.holderOf.get(status.name) !== 'domains';
-  const stuck = runtime.registry.statuses().filter((status) => !allowed.includes(status.status) && !tolerated(status));
+  const stuck = runtime.registry.statuses().filter((status) => !allowed.includes(status.status));
   if (stuck.length > 0)
     fail(
       'end-states',
@@ -256,7 +253,7 @@ export function checkEnded(world: World, runtime: Runtime, how: 'shutdown' | 'es
         .map((status) => `${status.name} is ${status.status}`)
         .join(', ')}`,
     );
-  if (how === 'escalated' && !runtime.registry.statuses().some((status) => status.status === 'failed' || tolerated(status)))
+  if (how === 'escalated' && !runtime.registry.statuses().some((status) => status.status === 'failed'))
     fail('end-states', 'the runtime gave up, but no domain is failed');
   world.check('cells-after-stop');
   const cells = world.cellsAtRootExit.get(runtime.runId);
