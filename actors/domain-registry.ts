@@ -32,7 +32,7 @@ import {
   type RegistryView,
 } from '../src/runtime/registry-view.ts';
 import type { RegistryStore, StatusChange } from '../src/store/registry-store.ts';
-import { type DomainStatusName, type HistoryEvent, STATUS_AFTER } from '../src/store/status-names.ts';
+import { type DomainStatusName, HISTORY_EVENT_OF, type HistoryEvent, STATUS_AFTER } from '../src/store/status-names.ts';
 import type { ChildSpec } from '../src/supervisor/spec.ts';
 import { telemetryChannel } from '../src/telemetry/index.ts';
 
@@ -51,16 +51,6 @@ export interface DomainRegistryOptions {
 }
 
 const DEFAULT_DOMAIN_SUPERVISORS: readonly string[] = ['domains'];
-
-/** Each domain event type's history event; the status it leads to is `STATUS_AFTER[event]`. */
-const HISTORY_EVENT_OF: Record<DomainEventType, HistoryEvent> = {
-  domain_waiting: 'waiting',
-  domain_activated: 'activated',
-  domain_deactivated: 'deactivated',
-  domain_crashed: 'crashed',
-  domain_restarting: 'restarting',
-  domain_failed: 'failed',
-};
 
 /** Topics the registry listens to. */
 export const REGISTRY_TOPICS = [

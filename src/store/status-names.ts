@@ -8,6 +8,8 @@
  * DOMAIN_STATUSES.includes(status); // true
  */
 
+import type { DomainEventType } from '../events.ts';
+
 /** Every status a domain can have, in lifecycle order (`docs/api.md`, "runtime.registry"). */
 export const DOMAIN_STATUSES = ['waiting', 'active', 'inactive', 'crashed', 'restarting', 'failed'] as const;
 
@@ -28,4 +30,14 @@ export const STATUS_AFTER: Readonly<Record<HistoryEvent, DomainStatusName>> = {
   crashed: 'crashed',
   restarting: 'restarting',
   failed: 'failed',
+};
+
+/** The history event each domain event is recorded as (`domain_activated` → `activated`, ...). */
+export const HISTORY_EVENT_OF: Readonly<Record<DomainEventType, HistoryEvent>> = {
+  domain_waiting: 'waiting',
+  domain_activated: 'activated',
+  domain_deactivated: 'deactivated',
+  domain_crashed: 'crashed',
+  domain_restarting: 'restarting',
+  domain_failed: 'failed',
 };

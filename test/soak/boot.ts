@@ -5,7 +5,8 @@
  * ManualClock with manual ticks. `onRun` is called with the run id and the actor system before
  * the tree starts, so the caller sees every event from the first `domain_waiting`.
  */
-import type { ActorSystem, DomainEvent, ManualClock, Runtime, RuntimeOptions } from '../../index.ts';
+import type { ActorSystem, DomainEvent, DomainEventType, ManualClock, Runtime, RuntimeOptions } from '../../index.ts';
+import { HISTORY_EVENT_OF } from '../../src/store/status-names.ts';
 import { bootRuntime } from '../../supervisors/runtime.ts';
 import { bootThunderline } from '../../supervisors/thunderline.ts';
 import { type Control, domainName, type GeneratedShape, gatedThunderlineTree, generatedDomains, type TreeKind } from './tree-gen.ts';
@@ -20,25 +21,7 @@ export const DOMAIN_TOPICS = [
   'system:domain_failed',
 ] as const;
 
-/** Each domain event type's history event (actors/domain-registry.ts, HISTORY_EVENT_OF). */
-export const HISTORY_EVENT: Record<string, string> = {
-  domain_waiting: 'waiting',
-  domain_activated: 'activated',
-  domain_deactivated: 'deactivated',
-  domain_crashed: 'crashed',
-  domain_restarting: 'restarting',
-  domain_failed: 'failed',
-};
-
-/** The status each history event leads to (src/store/status-names.ts, STATUS_AFTER). */
-export const STATUS_AFTER: Record<string, string> = {
-  waiting: 'waiting',
-  activated: 'active',
-  deactivated: 'inactive',
-  crashed: 'crashed',
-  restarting: 'restarting',
-  failed: 'failed',
-};
+export { STATUS_AFTER } from '../../src/store/status-names.ts';
 
 /** Ms of the manual clock `activate` may take (`activateTimeout`); slowActivate advances past it. */
 export const ACTIVATE_TIMEOUT_MS = 10_000;
@@ -54,7 +37,12 @@ export interface Recorded {
 }
 
 export function recordOf(event: DomainEvent): Recorded {
-  return { domain: event.domain, event: HISTORY_EVENT[event.type] ?? event.type, tick: event.tick, reason: event.reason };
+  return {
+    domain: event.domain,
+    event: HISTORY_EVENT_OF[event.type as DomainEventType] ?? event.type,
+    tick: event.tick,
+    reason: event.reason,
+  };
 }
 
 /** What a booted soak runtime runs. */

@@ -142,6 +142,29 @@ async function caught(world: World, held: Hold, also: Promise<unknown>, what: st
   return false;
 }
 
+/**
+ * Picks a domain among `candidates`, makes it waiting, holds its `activate` (or, with
+ * `startingChild`, its first child's start) at a gate and sends a tick; a skip when no call came.
+ */
+async function holdActivation(
+  world: World,
+  candidates: readonly string[],
+  index: number,
+  startingChild: boolean,
+): Promise<{ name: string; held: Hold; ticked: Promise<unknown> } | StepResult> {
+  const name = world.pick(candidates, index);
+  if (!name) return 'skip: no domain with children';
+  if (!(await prepareWaiting(world, name))) return `skip: ${name} could not be made waiting`;
+  const key = startingChild ? `start:${name}/${world.children.get(name)?.[0]}` : `activate:${name}`;
+  const held = world.control.hold(key);
+  const ticked = outcome(world.live.tick());
+  if (!(await caught(world, held, ticked, `${key} to be called`))) {
+    await world.bound(ticked, 'the tick');
+    return `skip: ${key} was not called (activation refused)`;
+  }
+  return { name, held, ticked };
+}
+
 async function killChild(world: World, index: number, childIndex: number): Promise<StepResult> {
   const rows = world.domainRows();
   const candidates = world.withChildren().filter((name) => running(ownSupervisorOf(world.domainRef(name, rows))).length > 0);
@@ -154,16 +177,9 @@ async function killChild(world: World, index: number, childIndex: number): Promi
 }
 
 async function killMidActivate(world: World, index: number, target: 'domain' | 'child' | 'startingChild'): Promise<StepResult> {
-  const name = world.pick(target === 'domain' ? world.names : world.withChildren(), index);
-  if (!name) return 'skip: no domain with children';
-  if (!(await prepareWaiting(world, name))) return `skip: ${name} could not be made waiting`;
-  const key = target === 'startingChild' ? `start:${name}/${world.children.get(name)?.[0]}` : `activate:${name}`;
-  const held = world.control.hold(key);
-  const ticked = outcome(world.live.tick());
-  if (!(await caught(world, held, ticked, `${key} to be called`))) {
-    await world.bound(ticked, 'the tick');
-    return `skip: ${key} was not called (activation refused)`;
-  }
+  const holding = await holdActivation(world, target === 'domain' ? world.names : world.withChildren(), index, target === 'startingChild');
+  if (typeof holding === 'string') return holding;
+  const { name, held, ticked } = holding;
   const ref = world.domainRef(name);
   if (target === 'child') {
     const own = ownSupervisorOf(ref);
@@ -410,16 +426,14 @@ async function stopMidActivate(
   target: 'activate' | 'startingChild',
   endRuntime: EndRuntime,
 ): Promise<StepResult> {
-  const name = world.pick(target === 'activate' ? world.names : world.withChildren(), index);
-  if (!name) return 'skip: no domain with children';
-  if (!(await prepareWaiting(world, name))) return `skip: ${name} could not be made waiting`;
-  const key = target === 'startingChild' ? `start:${name}/${world.children.get(name)?.[0]}` : `activate:${name}`;
-  const held = world.control.hold(key);
-  const ticked = outcome(world.live.tick());
-  if (!(await caught(world, held, ticked, `${key} to be called`))) {
-    await world.bound(ticked, 'the tick');
-    return `skip: ${key} was not called (activation refused)`;
-  }
+  const holding = await holdActivation(
+    world,
+    target === 'activate' ? world.names : world.withChildren(),
+    index,
+    target === 'startingChild',
+  );
+  if (typeof holding === 'string') return holding;
+  const { held, ticked } = holding;
   const stopping = world.live.stop();
   world.control.release(held);
   // endRuntime's stop() is the same stop (stop may be called more than once); it checks the end states.

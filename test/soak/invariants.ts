@@ -7,6 +7,7 @@
 
 import { type ActorRef, isCleanExit, type Runtime, type SupervisorTree } from '../../index.ts';
 import { nactName } from '../../src/actor/nact-actor.ts';
+import type { HistoryEvent } from '../../src/store/status-names.ts';
 import { type Recorded, STATUS_AFTER } from './boot.ts';
 import { domainRows, historyRows, integrity, isCorruption, type LedgerRow, type LedgerRun, runRows, withLedger } from './ledger.ts';
 import { fail, ownSupervisorOf, type RunRecord, type World } from './world.ts';
@@ -94,7 +95,7 @@ export function diffUncleanClose(
   const differs = diffHistory(events.slice(0, prefix), rows.slice(0, prefix));
   if (differs) return `the rows are not a prefix of what the process published: ${differs}`;
   const last = new Map<string, string>();
-  for (const event of events.slice(0, prefix)) last.set(event.domain, STATUS_AFTER[event.event] ?? event.event);
+  for (const event of events.slice(0, prefix)) last.set(event.domain, STATUS_AFTER[event.event as HistoryEvent] ?? event.event);
   const expected = [...last].filter(([, status]) => RUNNING.has(status)).map(([domain, status]) => `${domain}:${status}`);
   const closing = rows.slice(prefix).map((row) => `${row.domain}:${row.previousStatus}`);
   expected.sort();

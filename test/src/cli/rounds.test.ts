@@ -10,6 +10,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import type { DomainEventType } from '../../../src/events.ts';
+import { HISTORY_EVENT_OF } from '../../../src/store/status-names.ts';
 import { runCli, startCli } from './helpers.ts';
 
 /** The suite may share 2 cores with another copy of itself: generous, and only ever a failure's bound. */
@@ -58,14 +60,6 @@ function ledger(file: string): { rows: Row[]; run: { stopped_at: number | null; 
 
 /** `domain_activated billing  tick=1` → the history row it stands for. */
 const LOGGED_CHANGE = /\s(domain_(waiting|activated|deactivated|crashed|restarting|failed)) (\S+) {2}tick=(\d+)/;
-const HISTORY_EVENT: Record<string, string> = {
-  domain_waiting: 'waiting',
-  domain_activated: 'activated',
-  domain_deactivated: 'deactivated',
-  domain_crashed: 'crashed',
-  domain_restarting: 'restarting',
-  domain_failed: 'failed',
-};
 
 test('SIGKILL right after a timed round is reported complete: every status change of that round is on disk', async ({ db }) => {
   const cli = startCli(['start', '--tick-interval', '200', '--db', db, '--no-server'], { timeoutMs: CHILD_TIMEOUT_MS });
@@ -79,7 +73,7 @@ test('SIGKILL right after a timed round is reported complete: every status chang
     .split('\n')
     .map((line) => LOGGED_CHANGE.exec(line))
     .filter((match): match is RegExpExecArray => match !== null)
-    .map((match) => ({ domain: match[3] as string, event: HISTORY_EVENT[match[1] as string] as string, tick: Number(match[4]) }));
+    .map((match) => ({ domain: match[3] as string, event: HISTORY_EVENT_OF[match[1] as DomainEventType], tick: Number(match[4]) }));
   const activatedAtTick1 = logged.filter((row) => row.event === 'activated' && row.tick === 1);
   assert.ok(activatedAtTick1.length > 0, `tick 1 activated domains: ${result.stdout}`);
   const { rows, run } = ledger(db);
@@ -121,7 +115,7 @@ for (const interval of [1, 10, 100]) {
     const { rows, run: closed } = ledger(db);
     assert.equal(
       rows,
-      domainEvents.map((event) => ({ domain: event.domain, event: HISTORY_EVENT[event.type], tick: event.tick })),
+      domainEvents.map((event) => ({ domain: event.domain, event: HISTORY_EVENT_OF[event.type as DomainEventType], tick: event.tick })),
       'the ledger holds exactly the logged status changes, in order',
     );
     assert.is(closed?.stop_reason, 'shutdown');
