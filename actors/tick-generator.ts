@@ -52,7 +52,13 @@ export interface TickGeneratorOptions {
 }
 
 /** Messages of the tick generator. */
-export type TickGeneratorMsg = { type: 'fire' } | { type: 'tick' } | { type: 'current_tick' } | { type: 'begin' };
+export type TickGeneratorMsg =
+  | { type: 'fire' }
+  | { type: 'tick' }
+  | { type: 'current_tick' }
+  | { type: 'begin' }
+  /** A tick numbered elsewhere (cluster mode's tick leader): emitted once, only if newer than the last. */
+  | { type: 'deliver'; tick: number; lateMs: number };
 
 /** What a requested tick answers: its number and the round tracking the domains' handling (`undefined` past `maxTicks`). */
 export interface TickEmission {
@@ -136,6 +142,14 @@ function tickGeneratorBehaviour(options: TickGeneratorOptions): Behaviour<TickGe
           return state;
         case 'current_tick':
           ctx.reply(options.ticks.tick);
+          return state;
+        case 'deliver':
+          // Each tick number is applied at most once, in increasing order: a repeat or an older
+          // tick (a redelivery after a reconnect) is dropped.
+          if (message.tick > options.ticks.tick && !exhausted(options)) {
+            options.ticks.tick = message.tick - 1;
+            emit(ctx.system, options, message.lateMs);
+          }
           return state;
         case 'begin':
           options.ticks.originMs ??= ctx.system.clock.now();

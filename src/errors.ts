@@ -43,7 +43,10 @@ export type ErrorCode =
   | 'ERR_NOPROC'
   | 'ERR_MAX_CHILDREN'
   | 'ERR_TASK_TIMEOUT'
-  | 'ERR_TASK_FAILED';
+  | 'ERR_TASK_FAILED'
+  | 'ERR_CLUSTER_UNREACHABLE'
+  | 'ERR_CLUSTER_CONFLICT'
+  | 'ERR_FENCED';
 
 /** An error with a stable {@link ErrorCode}; `cause` carries the underlying error, if any. */
 export class ThunderlineError extends Error {

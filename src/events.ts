@@ -87,6 +87,36 @@ export interface OperationFailedEvent {
   time: string;
 }
 
+/** The cluster event types (cluster mode only; `docs/cluster.md`, "Events"). */
+export type ClusterEventType =
+  | 'member_joined'
+  | 'member_left'
+  | 'member_dead'
+  | 'leader_changed'
+  | 'shard_acquired'
+  | 'shard_released'
+  | 'shard_fenced'
+  | 'tick_gap'
+  | 'lease_storage_failed';
+
+/**
+ * A change of membership, leadership or shard ownership in cluster mode. `node` is the member the
+ * event is about (the reporting node for shard events, the new leader for `leader_changed`).
+ */
+export interface ClusterEvent {
+  type: ClusterEventType;
+  node: string;
+  time: string;
+  /** `shard_*`: the shards concerned */
+  shards?: number[];
+  /** the lease epoch concerned (`shard_acquired`: per shard, in `shards` order) */
+  epochs?: number[];
+  /** `shard_fenced`, `lease_storage_failed`, `member_*`: why */
+  reason?: string;
+  /** `tick_gap`: how many deadlines passed with no tick (a leader was missing) */
+  missedTicks?: number;
+}
+
 /** An event published by a domain's own code (any `type` not listed above). */
 export interface CustomEvent {
   type: `custom:${string}`;
@@ -102,6 +132,7 @@ export type ThunderlineEvent =
   | DeadLetterEvent
   | SubscriberFailedEvent
   | OperationFailedEvent
+  | ClusterEvent
   | CustomEvent;
 
 /** The pubsub topic that carries the tick. */

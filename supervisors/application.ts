@@ -41,6 +41,8 @@ export interface ApplicationTreeInput {
   domains: readonly DomainDefinition[];
   deps: DomainDeps;
   domainRestarts?: DomainsTreeOptions;
+  /** Replaces the `domains` supervisor built from `domains` (cluster mode: a dynamic one for shards). */
+  domainsSpec?: ChildSpec;
   /** Started after the domains (e.g. event buffer, presence). */
   earlyInfrastructure?: ChildSpec[];
   /** Started after the early infrastructure (e.g. the health monitor). */
@@ -55,7 +57,7 @@ export interface ApplicationTreeInput {
 export function applicationTree(input: ApplicationTreeInput): ChildSpec[] {
   return [
     tickSystemTree({ table: input.table, generator: { ...input.generator, awaitBegin: true } }),
-    domainsTree(input.domains, input.deps, input.domainRestarts),
+    input.domainsSpec ?? domainsTree(input.domains, input.deps, input.domainRestarts),
     ...(input.earlyInfrastructure ?? []),
     ...(input.lateInfrastructure ?? []),
     // The web server gets its own supervisor, with backoff: a crashed server restarts (on the same

@@ -12,18 +12,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DomainRegistryTable } from '../actors/domain-registry.ts';
+import type { TickGeneratorMsg } from '../actors/tick-generator.ts';
 import { TickCounter } from '../actors/tick-generator.ts';
+import type { ActorRef } from '../src/actor/actor-ref.ts';
 import { type ActorSystem, createActorSystem } from '../src/actor/actor-system.ts';
+import { ClusterStore } from '../src/cluster/cluster-store.ts';
+import { ClusterNode } from '../src/cluster/node.ts';
+import { ShardHost, shardSupervisorNames } from '../src/cluster/shard-host.ts';
+import { shardOf } from '../src/cluster/shards.ts';
 import { type DomainDeps, TickBus } from '../src/domain/index.ts';
+import { ThunderlineError } from '../src/errors.ts';
 import { type RuntimeOptions, validateRuntimeOptions } from '../src/runtime/options.ts';
 import type { RegistryView } from '../src/runtime/registry-view.ts';
-import { Runtime } from '../src/runtime/runtime.ts';
+import { Runtime, type RuntimeParts } from '../src/runtime/runtime.ts';
 import { resolveServerConfig, serverChild } from '../src/server/index.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { RegistryStore } from '../src/store/registry-store.ts';
+import { type DynamicSupervisorRef, dynamicSupervisorSpec } from '../src/supervisor/dynamic-supervisor.ts';
 import type { SupervisorRef } from '../src/supervisor/supervisor-ref.ts';
 import { VERSION } from '../src/version.ts';
-import { type ApplicationTreeInput, startApplicationTree as wireRuntime } from './application.ts';
+import { type ApplicationTreeInput, findChild, startApplicationTree as wireRuntime } from './application.ts';
 
 /**
  * Starts a runtime: opens (and migrates) the database, records the run, and starts the tree in
@@ -76,8 +84,24 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
   const config = validateRuntimeOptions(options);
   // Checked before anything opens: a non-loopback host without a token is refused (ERR_SERVER).
   const serverConfig = config.server ? resolveServerConfig(config.server) : undefined;
-  const store = openStore(config.database);
   const system = createActorSystem(config.clock ? { clock: config.clock } : {});
+  let node: ClusterNode | undefined;
+  let store: RegistryStore;
+  if (config.cluster) {
+    try {
+      node = await ClusterNode.open(config.cluster, { intervalMs: config.tickInterval as number, clock: system.clock });
+    } catch (error) {
+      system.stop();
+      throw error;
+    }
+    const cluster = node;
+    // A change is written under the epoch this node holds its domain's shard at when it is queued.
+    store = new ClusterStore({
+      ledger: cluster.ledger,
+      placement: { shardOf: (domain) => shardOf(domain), epochOf: (shard) => cluster.coordinator?.owns(shard) },
+      onError: (error) => cluster.storageFailed(error),
+    });
+  } else store = openStore(config.database);
   const runId = randomUUID();
   const startedAtMs = system.clock.now();
   let runtime: Runtime | undefined;
@@ -88,7 +112,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       tickIntervalMs: config.tickInterval === 'manual' ? null : config.tickInterval,
       version: VERSION,
     });
-    const domainSupervisors = ['domains', ...(extras.domainSupervisors ?? [])];
+    const domainSupervisors = ['domains', ...(node ? shardSupervisorNames() : []), ...(extras.domainSupervisors ?? [])];
     const table = new DomainRegistryTable({ store, runId, clock: system.clock, domainSupervisors });
     const tickBus = new TickBus();
     const deps: DomainDeps = {
@@ -99,6 +123,15 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       ...(extras.activationPolicy ? { activationPolicy: extras.activationPolicy } : {}),
     };
     let root: SupervisorRef | undefined;
+    // Cluster mode: the domains run in shards, started and stopped as this node's leases come and go.
+    const host = node
+      ? new ShardHost({
+          definitions: config.domains,
+          deps,
+          supervisor: () => (root ? (findChild(root, ['domains']) as DynamicSupervisorRef | undefined) : undefined),
+          restarts: config.domainRestarts,
+        })
+      : undefined;
     const infrastructure = extras.infrastructure?.({ system, registry: table, store, runId, deps, root: () => root }) ?? {};
     const web = serverConfig
       ? serverChild({
@@ -121,8 +154,10 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       runId,
       version: VERSION,
       tickInterval: config.tickInterval,
+      ...(host ? { domainsSpec: dynamicSupervisorSpec('domains', {}) } : {}),
       generator: {
-        interval: config.tickInterval,
+        // Cluster mode: no local schedule; the tick leader's ticks are delivered to it.
+        interval: node ? 'manual' : config.tickInterval,
         tickBus,
         ticks: new TickCounter(),
         activeCount: () => table.activeCount(),
@@ -135,7 +170,9 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     });
     root = parts.root;
     if (web) parts.serverUrl = web.url;
+    if (node && host) wireCluster(node, host, parts, { system, store: store as ClusterStore, runId, httpUrl: () => web?.url() ?? null });
     runtime = new Runtime(parts);
+    await node?.start();
     // Resolve with every domain's start applied and on disk: lookups right after startRuntime
     // are exact, and the first tick does not pay for writing the `waiting` rows.
     await parts.flushRegistry();
@@ -154,11 +191,45 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       // The run stays open; the next runtime on the file closes it as unclean.
     }
     try {
-      store.close();
+      await store.close();
     } catch {
       // Closing releases the lock whatever SQLite says; the first failure is reported below.
     }
+    await node?.close();
     system.stop();
     throw error;
   }
+}
+
+/** Cluster mode: the node drives the shards and the ticks; the runtime's stop hands off first. */
+function wireCluster(
+  node: ClusterNode,
+  host: ShardHost,
+  parts: RuntimeParts,
+  context: { system: ActorSystem; store: ClusterStore; runId: string; httpUrl: () => string | null },
+): void {
+  const root = parts.root;
+  node.attach({
+    ...context,
+    host,
+    deliverTick: (tick, lateMs) =>
+      (findChild(root, ['tick_system', 'tick_generator']) as ActorRef<TickGeneratorMsg> | undefined)?.cast({
+        type: 'deliver',
+        tick,
+        lateMs,
+      }),
+    flushRegistry: () => parts.flushRegistry(),
+  });
+  parts.findDomain = (name) => host.find(name);
+  parts.killRemote = (domain, reason) => node.killAnywhere(domain, reason);
+  parts.cluster = () => node.health();
+  parts.beforeStop = () => node.leave();
+  parts.afterClose = () => node.close();
+  parts.requestTick = () =>
+    Promise.reject(
+      new ThunderlineError(
+        'ERR_INVALID_OPTION',
+        "runtime.tick(): in cluster mode ticks come only from the cluster's tick leader, on its schedule",
+      ),
+    );
 }

@@ -181,6 +181,22 @@ export function thunderlineTree(options: ThunderlineTreeOptions = {}): Thunderli
 
 /** Starts a runtime running `tree` (for embedders and tests that keep the tree's handles). */
 export function bootThunderline(options: Omit<RuntimeOptions, 'domains'>, tree: ThunderlineTree): Promise<Runtime> {
+  if (options.cluster) {
+    // Cluster mode: every domain, infrastructure included, lives in a shard on exactly one node,
+    // in the tree's start order within its shard (`docs/cluster.md`, "Ownership").
+    const { infrastructure, domainSupervisors: _slots, ...extras } = tree.extras();
+    const all = [...tree.domains, ...tree.earlyInfrastructure, ...tree.lateInfrastructure];
+    return bootRuntime(
+      { ...options, domains: all },
+      {
+        ...extras,
+        infrastructure: (context) => {
+          const { web, beforeClose } = infrastructure?.(context) ?? {};
+          return { ...(web ? { web } : {}), ...(beforeClose ? { beforeClose } : {}) };
+        },
+      },
+    );
+  }
   return bootRuntime({ ...options, domains: tree.domains }, tree.extras());
 }
 

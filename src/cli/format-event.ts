@@ -32,6 +32,22 @@ export function formatEvent(event: ThunderlineEvent & { seq?: number }): string 
       return `${head} ${event.topic}  reason: ${event.reason}`;
     case 'operation_failed':
       return `${head} ${event.actor}  ${event.operation}  reason: ${event.reason}`;
+    case 'member_joined':
+    case 'member_left':
+    case 'member_dead':
+    case 'leader_changed':
+    case 'shard_acquired':
+    case 'shard_released':
+    case 'shard_fenced':
+    case 'tick_gap':
+    case 'lease_storage_failed': {
+      const shards = event.shards
+        ? `  shards=${event.shards.length > 8 ? `${event.shards.slice(0, 8).join(',')},… (${event.shards.length})` : event.shards.join(',')}`
+        : '';
+      const epochs = event.epochs && event.epochs.length === 1 ? `  epoch=${event.epochs[0]}` : '';
+      const missed = event.missedTicks === undefined ? '' : `  missed=${event.missedTicks}`;
+      return `${head} node=${event.node}${shards}${epochs}${missed}${event.reason ? `  reason: ${event.reason}` : ''}`;
+    }
     default: {
       const {
         seq: _seq,

@@ -54,9 +54,9 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       case 'start':
         return await runStart(rest, io);
       case 'status':
-        return runStatus(rest, io);
+        return await runStatus(rest, io);
       case 'history':
-        return runHistory(rest, io);
+        return await runHistory(rest, io);
       case 'watch':
         return await runWatch(rest, io);
       default:

@@ -9,8 +9,9 @@
  * thunderline history --db ./thunderline.db --domain thunderbolt --limit 5 --json
  */
 import { statSync } from 'node:fs';
+import { readClusterLedger } from '../cluster/ledger.ts';
 import { openStore } from '../store/open-store.ts';
-import type { RegistryStore, RunRow } from '../store/registry-store.ts';
+import type { HistoryQuery, RegistryStore, RunRow } from '../store/registry-store.ts';
 import { parseFlags } from './parse.ts';
 import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
 
@@ -63,7 +64,7 @@ Prints one row per domain from the registry's SQLite file: status, tick of the l
 activation time, last update, and the run it belongs to. Opens the file read-only and creates
 nothing; works while "thunderline start" runs on it.
 
-  --db <path>   the database file (default ${DEFAULT_DB})
+  --db <path>   the database file (default ${DEFAULT_DB}), or a cluster's ledger: postgres://…
   --json        print JSON: { run, domains }`;
 
 /** Help text of `history`. */
@@ -71,44 +72,68 @@ export const HISTORY_HELP = `Usage: thunderline history [--db <path>] [--domain 
 
 Prints domain status changes, newest first.
 
-  --db <path>       the database file (default ${DEFAULT_DB})
+  --db <path>       the database file (default ${DEFAULT_DB}), or a cluster's ledger: postgres://…
   --domain <name>   only this domain
   --limit <n>       at most n rows (default 50)
   --json            print JSON, one array`;
 
-/** Runs `thunderline status`. */
-export function runStatus(argv: string[], io: CliIo): number {
-  const { values } = parseFlags('status', argv, { db: { type: 'string' }, json: { type: 'boolean' } });
-  if (values.help) {
-    io.out(STATUS_HELP);
-    return EXIT.ok;
-  }
-  const store = openForReading(values.db ?? DEFAULT_DB);
+/** True for a `--db` that names a cluster ledger rather than a SQLite file. */
+function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//.test(db);
+}
+
+/**
+ * What `status` and `history` read: a SQLite file (read-only), or with `--db postgres://…` the
+ * cluster ledger (`docs/cluster.md`), whose rows carry their node and epoch in `metadata`.
+ */
+async function readLedger(db: string, what: { domains?: boolean; history?: HistoryQuery; runs?: number }) {
+  if (isPostgresUrl(db)) return readClusterLedger(db, what);
+  const store = openForReading(db);
   try {
-    const run = store.latestRun();
-    const domains = store.readDomains();
-    if (values.json) {
-      io.out(JSON.stringify({ run: run ?? null, domains }, null, 2));
-      return EXIT.ok;
-    }
-    if (run) {
-      io.out(`run ${run.runId}  started ${iso(run.startedAt)}  ${runState(run)}`);
-    }
-    if (domains.length === 0) {
-      io.out('no domains recorded yet');
-      return EXIT.ok;
-    }
-    const rows = [['DOMAIN', 'STATUS', 'TICK', 'ACTIVATED', 'UPDATED']];
-    for (const row of domains) rows.push([row.domainName, row.status, String(row.tickCount), iso(row.activatedAt), iso(row.updatedAt)]);
-    for (const line of table(rows)) io.out(line);
-    return EXIT.ok;
+    return {
+      domains: what.domains ? store.readDomains() : [],
+      history: what.history ? store.readHistory(what.history) : [],
+      runs: what.runs === undefined ? [] : store.readRuns(what.runs),
+    };
   } finally {
     store.close();
   }
 }
 
+/** Runs `thunderline status`. */
+export async function runStatus(argv: string[], io: CliIo): Promise<number> {
+  const { values } = parseFlags('status', argv, { db: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) {
+    io.out(STATUS_HELP);
+    return EXIT.ok;
+  }
+  const db = values.db ?? DEFAULT_DB;
+  const read = await readLedger(db, { domains: true, runs: 1 });
+  const run = read.runs[0];
+  const domains = read.domains;
+  if (values.json) {
+    io.out(JSON.stringify({ run: run ?? null, domains }, null, 2));
+    return EXIT.ok;
+  }
+  if (run) {
+    io.out(`run ${run.runId}  started ${iso(run.startedAt)}  ${runState(run)}`);
+  }
+  if (domains.length === 0) {
+    io.out('no domains recorded yet');
+    return EXIT.ok;
+  }
+  const cluster = isPostgresUrl(db);
+  const rows = [['DOMAIN', 'STATUS', 'TICK', 'ACTIVATED', 'UPDATED', ...(cluster ? ['NODE', 'EPOCH'] : [])]];
+  for (const row of domains) {
+    const where = cluster ? [String(row.metadata.node ?? '-'), String(row.metadata.epoch ?? '-')] : [];
+    rows.push([row.domainName, row.status, String(row.tickCount), iso(row.activatedAt), iso(row.updatedAt), ...where]);
+  }
+  for (const line of table(rows)) io.out(line);
+  return EXIT.ok;
+}
+
 /** Runs `thunderline history`. */
-export function runHistory(argv: string[], io: CliIo): number {
+export async function runHistory(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags('history', argv, {
     db: { type: 'string' },
     domain: { type: 'string' },
@@ -120,25 +145,24 @@ export function runHistory(argv: string[], io: CliIo): number {
     return EXIT.ok;
   }
   const limit = parseIntegerFlag('--limit', values.limit, 1) ?? 50;
-  const store = openForReading(values.db ?? DEFAULT_DB);
-  try {
-    const rows = store.readHistory(values.domain === undefined ? { limit } : { domain: values.domain, limit });
-    if (values.json) {
-      io.out(JSON.stringify(rows, null, 2));
-      return EXIT.ok;
-    }
-    if (rows.length === 0) {
-      io.out(values.domain ? `no history for domain "${values.domain}"` : 'no history recorded yet');
-      return EXIT.ok;
-    }
-    const lines = [['ID', 'TIME', 'DOMAIN', 'EVENT', 'TICK', 'DETAIL']];
-    for (const row of rows) {
-      const detail = typeof row.metadata.reason === 'string' ? row.metadata.reason : '';
-      lines.push([String(row.id), iso(row.occurredAt), row.domainName, row.event, String(row.tickCount), detail]);
-    }
-    for (const line of table(lines)) io.out(line);
+  const db = values.db ?? DEFAULT_DB;
+  const query = values.domain === undefined ? { limit } : { domain: values.domain, limit };
+  const rows = (await readLedger(db, { history: query })).history;
+  if (values.json) {
+    io.out(JSON.stringify(rows, null, 2));
     return EXIT.ok;
-  } finally {
-    store.close();
   }
+  if (rows.length === 0) {
+    io.out(values.domain ? `no history for domain "${values.domain}"` : 'no history recorded yet');
+    return EXIT.ok;
+  }
+  const cluster = isPostgresUrl(db);
+  const lines = [['ID', 'TIME', 'DOMAIN', 'EVENT', 'TICK', ...(cluster ? ['NODE', 'EPOCH'] : []), 'DETAIL']];
+  for (const row of rows) {
+    const detail = typeof row.metadata.reason === 'string' ? row.metadata.reason : '';
+    const where = cluster ? [String(row.metadata.node ?? '-'), String(row.metadata.epoch ?? '-')] : [];
+    lines.push([String(row.id), iso(row.occurredAt), row.domainName, row.event, String(row.tickCount), ...where, detail]);
+  }
+  for (const line of table(lines)) io.out(line);
+  return EXIT.ok;
 }

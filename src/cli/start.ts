@@ -12,6 +12,8 @@ import diagnostics from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
 import { startThunderline, THUNDERLINE_DOMAINS, validateDisable } from '../../supervisors/thunderline.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
+import { redactUrl } from '../cluster/ledger.ts';
+import { validateClusterOptions } from '../cluster/node.ts';
 import type { ThunderlineEvent } from '../events.ts';
 import type { ServerOptions } from '../runtime/options.ts';
 import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
@@ -36,7 +38,13 @@ Runs the Thunderline application tree: every domain waits for the first tick, th
   --activate-timeout <ms>     ms a domain's activate may take before it crashes (default 15000)
   --disable <a,b,...>         domains to leave out (known: ${THUNDERLINE_DOMAINS.join(', ')})
   --max-ticks <n>             stop cleanly once tick n is handled; no tick after it
-  --json-logs                 log every event as one JSON line, from the first`;
+  --json-logs                 log every event as one JSON line, from the first
+
+Cluster mode (docs/cluster.md): run as one node of a cluster; both URLs together.
+  --postgres <url>            the cluster ledger, e.g. postgres://127.0.0.1:5432/thunderline
+  --nats <url>                NATS with JetStream, e.g. nats://127.0.0.1:4222
+  --node-id <id>              this node's id (default <host>-<pid>-<random>)
+  With --postgres, --db is only this node's local file for domain data (default ":memory:").`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -50,6 +58,8 @@ export interface StartConfig {
   disable: string[];
   maxTicks: number | undefined;
   jsonLogs: boolean;
+  /** Cluster mode: both URLs, and the node id if given. */
+  cluster?: { postgres: string; nats: string; nodeId?: string };
 }
 
 /** Parses and validates `start` flags; throws usage errors naming the flag and value. */
@@ -67,6 +77,9 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     disable: { type: 'string' },
     'max-ticks': { type: 'string' },
     'json-logs': { type: 'boolean' },
+    postgres: { type: 'string' },
+    nats: { type: 'string' },
+    'node-id': { type: 'string' },
   });
   if (values.help) return 'help';
   const tickInterval = parseIntegerFlag('--tick-interval', values['tick-interval'], 1) ?? 1000;
@@ -95,9 +108,11 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
         ...(token === undefined ? {} : { token }),
         ...(values['allow-origin'] ? { allowOrigins: values['allow-origin'] } : {}),
       };
+  const cluster = parseClusterFlags(values.postgres, values.nats, values['node-id'], maxTicks);
   return {
+    ...(cluster ? { cluster } : {}),
     tickInterval,
-    database: values.db ?? './thunderline.db',
+    database: values.db ?? (cluster ? ':memory:' : './thunderline.db'),
     server,
     activationTimeout,
     activateTimeout,
@@ -105,6 +120,34 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     maxTicks,
     jsonLogs: values['json-logs'] ?? false,
   };
+}
+
+/** `--postgres`, `--nats`, `--node-id`: both URLs or neither; each checked before anything starts. */
+function parseClusterFlags(
+  postgres: string | undefined,
+  nats: string | undefined,
+  nodeId: string | undefined,
+  maxTicks: number | undefined,
+): StartConfig['cluster'] {
+  if (postgres === undefined && nats === undefined) {
+    if (nodeId !== undefined) throw usageError('--node-id needs --postgres and --nats (cluster mode)');
+    return undefined;
+  }
+  if (postgres === undefined || nats === undefined) {
+    throw usageError(
+      `${postgres === undefined ? '--nats' : '--postgres'} needs ${postgres === undefined ? '--postgres' : '--nats'}: cluster mode takes both URLs`,
+    );
+  }
+  if (maxTicks !== undefined) throw usageError("--max-ticks is not available in cluster mode (it would stop the whole cluster's ticks)");
+  try {
+    const checked = validateClusterOptions({ postgres, nats, ...(nodeId === undefined ? {} : { nodeId }) });
+    return { postgres: checked.postgres, nats: checked.nats, ...(checked.nodeId ? { nodeId: checked.nodeId } : {}) };
+  } catch (error) {
+    // `cluster.postgres must be …` reads as the flag it came from.
+    throw usageError(
+      (error as Error).message.replace(/^cluster\.(\w+)/, (_match, key: string) => `--${key === 'nodeId' ? 'node-id' : key}`),
+    );
+  }
 }
 
 /** What `start` logs (without `--json-logs`): lifecycle events, failures, the first and late ticks. */
@@ -125,6 +168,14 @@ function worthLogging(event: ThunderlineEvent): boolean {
       return event.reason !== 'shutdown';
     case 'operation_failed':
     case 'subscriber_failed':
+      return true;
+    case 'member_joined':
+    case 'member_left':
+    case 'member_dead':
+    case 'leader_changed':
+    case 'shard_fenced':
+    case 'tick_gap':
+    case 'lease_storage_failed':
       return true;
     default:
       return false;
@@ -164,7 +215,8 @@ export async function runStart(argv: string[], io: CliIo, signals: NodeJS.Proces
     return await run(config, io, signals, (run) => {
       // Before the tree starts, so the log holds every event from the first.
       system = run.system;
-      io.out(`thunderline ${VERSION}: run ${run.runId} on ${config.database}, tick every ${config.tickInterval} ms`);
+      const where = config.cluster ? `cluster ledger ${redactUrl(config.cluster.postgres)} via ${config.cluster.nats}` : config.database;
+      io.out(`thunderline ${VERSION}: run ${run.runId} on ${where}, tick every ${config.tickInterval} ms`);
       run.system.pubsub.subscribe('*', log);
     });
   } finally {
@@ -186,10 +238,13 @@ async function run(
       activateTimeout: config.activateTimeout,
       server: config.server,
       ...(config.maxTicks === undefined ? {} : { maxTicks: config.maxTicks }),
+      ...(config.cluster ? { cluster: config.cluster } : {}),
     },
     { disable: config.disable, beforeStart },
   );
   if (runtime.serverUrl) io.out(`viewer: ${runtime.serverUrl}`);
+  const cluster = runtime.cluster();
+  if (cluster) io.out(`node ${cluster.node}: member of ${cluster.members.length} node(s), holding ${cluster.shards.length} of 256 shards`);
   const onSignal = (signal: string) => {
     io.err(`thunderline: ${signal} received, shutting down`);
     // stop() never rejects: a failure while stopping is the exit below (reported, exit 1).

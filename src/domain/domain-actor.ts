@@ -38,6 +38,12 @@ export interface DomainDeps {
    * timeout still running) until a later tick is allowed. Default: every activation is allowed.
    */
   readonly activationPolicy?: (domain: string, tick: number) => boolean;
+  /**
+   * Consulted when a domain stops cleanly: a reason here replaces the exit reason its `deactivate`
+   * and its `domain_deactivated` event get (cluster mode says `'handoff'` when a shard moves to
+   * another node). Default: the exit reason.
+   */
+  readonly stopReason?: () => string | undefined;
 }
 
 /** Default `activateTimeout`, ms. */
@@ -305,14 +311,16 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         }
       }
     },
-    async terminate(state, reason) {
+    async terminate(state, exitReason) {
+      // What deactivate and the event are told; the exit itself (and the children's) keeps its reason.
+      const reason = (isCleanExit(exitReason) ? deps.stopReason?.() : undefined) ?? exitReason;
       // A stopping domain takes no more ticks: the rounds it holds are left now, not at its exit.
       state.slot.release();
       const wasActive = machineState(state) === 'active';
       state.machine = stepDomainMachine(state.machine, { type: 'STOP' });
       const children = state.children;
       state.children = undefined;
-      await children?.stop(reason);
+      await children?.stop(exitReason);
       // Killed meanwhile (a shutdown timer, a kill): the incarnation is over; it publishes nothing.
       if (state.exited) return;
       if (wasActive) {
@@ -329,7 +337,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         if (state.exited) return;
         state.machine = stepDomainMachine(state.machine, { type: 'DEACTIVATED' });
       }
-      if (isCleanExit(reason))
+      if (isCleanExit(exitReason))
         publishDomainEvent(state.system, 'domain_deactivated', name, Math.max(state.lastTick, deps.currentTick()), formatReason(reason));
     },
   };

@@ -6,7 +6,9 @@
  * const options = validateRuntimeOptions({ tickInterval: 'manual', database: ':memory:' });
  * options.activationTimeout; // 30000
  */
+
 import type { Clock } from '../clock.ts';
+import { type ClusterOptions, validateClusterOptions } from '../cluster/node.ts';
 import type { DomainDefinition } from '../domain/define-domain.ts';
 import { describeValue, ThunderlineError } from '../errors.ts';
 
@@ -46,6 +48,12 @@ export interface RuntimeOptions {
    * none.
    */
   maxTicks?: number;
+  /**
+   * Run as one node of a cluster (`docs/cluster.md`): the ledger is PostgreSQL, ticks and events
+   * travel on NATS JetStream, and each domain runs on exactly one node. Default: a single process
+   * on SQLite (`database`).
+   */
+  cluster?: ClusterOptions;
 }
 
 /** Options with every default filled in. */
@@ -59,6 +67,7 @@ export interface NormalizedRuntimeOptions {
   clock: Clock | undefined;
   domainRestarts: { maxRestarts?: number; maxSeconds?: number };
   maxTicks: number | undefined;
+  cluster: ClusterOptions | undefined;
 }
 
 /** Defaults of {@link RuntimeOptions}. */
@@ -125,5 +134,26 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
   }
   const { maxTicks } = options;
   if (maxTicks !== undefined && !(Number.isSafeInteger(maxTicks) && maxTicks >= 1)) throw invalid('maxTicks', 'an integer >= 1', maxTicks);
-  return { domains, tickInterval, database, activationTimeout, activateTimeout, server, clock: options.clock, domainRestarts, maxTicks };
+  const cluster = options.cluster === undefined ? undefined : validateClusterOptions(options.cluster);
+  if (cluster && tickInterval === 'manual') {
+    throw invalid(
+      'tickInterval',
+      "an integer number of ms >= 1 in cluster mode (the cluster's tick leader ticks on a schedule)",
+      tickInterval,
+    );
+  }
+  if (cluster && maxTicks !== undefined)
+    throw invalid('maxTicks', "unset in cluster mode (every node would stop the cluster's ticks)", maxTicks);
+  return {
+    domains,
+    tickInterval,
+    database,
+    activationTimeout,
+    activateTimeout,
+    server,
+    clock: options.clock,
+    domainRestarts,
+    maxTicks,
+    cluster,
+  };
 }

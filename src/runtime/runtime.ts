@@ -10,6 +10,7 @@
  */
 import type { ActorSystem } from '../actor/actor-system.ts';
 import { isCleanExit } from '../actor/behaviour.ts';
+import type { ClusterHealth } from '../cluster/node.ts';
 import type { TickRound } from '../domain/tick-bus.ts';
 import { formatReason, ThunderlineError } from '../errors.ts';
 import type { ThunderlineEvent } from '../events.ts';
@@ -52,6 +53,14 @@ export interface RuntimeParts {
   beforeClose?: () => Promise<void>;
   /** The HTTP server's `http://host:port/`, when one runs. */
   serverUrl?: () => string | undefined;
+  /** Runs before the tree stops (cluster mode: hand every shard off). */
+  beforeStop?: () => Promise<void>;
+  /** Runs after the store has closed (cluster mode: close the ledger and the bus). */
+  afterClose?: () => Promise<void>;
+  /** Kills a domain that runs on another node (cluster mode); rejects when none runs it. */
+  killRemote?: (domain: string, reason: string) => Promise<string>;
+  /** Cluster mode: this node's view of the cluster. */
+  cluster?: () => ClusterHealth;
 }
 
 /** A running runtime. */
@@ -178,10 +187,23 @@ export class Runtime {
     return this.parts.system.pubsub.subscribe(topic, listener);
   }
 
-  /** Crashes a domain's actor with `reason`, as a fault would; its supervisor decides what follows. */
+  /** Cluster mode: this node, the members, the leader, the shards it holds, lease and tick health; else undefined. */
+  cluster(): ClusterHealth | undefined {
+    return this.parts.cluster?.();
+  }
+
+  /**
+   * Crashes a domain's actor with `reason`, as a fault would; its supervisor decides what follows.
+   * In cluster mode a domain on another node is killed there (a failure is reported as
+   * `operation_failed`); use {@link killAnywhere} to wait for it.
+   */
   kill(domain: string, reason: unknown = 'killed'): void {
     this.assertRunning('kill');
     const ref = this.parts.findDomain(domain);
+    if (!ref && this.parts.killRemote) {
+      this.killAnywhere(domain, reason).catch((error: unknown) => this.parts.system.reportFailure('terminate', domain, error));
+      return;
+    }
     if (!ref) {
       const known = this.parts.registry.statuses().map((status) => status.name);
       throw new ThunderlineError(
@@ -190,6 +212,20 @@ export class Runtime {
       );
     }
     ref.kill(reason);
+  }
+
+  /**
+   * Kills a domain wherever it runs: here, or (cluster mode) on the node that holds its shard.
+   * Resolves with the node id that killed it; rejects with `ERR_UNKNOWN_DOMAIN` when none runs it.
+   */
+  async killAnywhere(domain: string, reason: unknown = 'killed'): Promise<string> {
+    this.assertRunning('kill');
+    const ref = this.parts.findDomain(domain);
+    if (ref || !this.parts.killRemote) {
+      this.kill(domain, reason);
+      return this.parts.cluster?.().node ?? 'local';
+    }
+    return this.parts.killRemote(domain, typeof reason === 'string' ? reason : formatReason(reason));
   }
 
   /** The supervision tree with each supervisor's restart budget and each child's status. */
@@ -204,16 +240,21 @@ export class Runtime {
    */
   stop(reason = 'shutdown'): Promise<RuntimeExit> {
     if (!this.exit && !this.stopping) {
-      this.stopping = this.parts.root.stop(reason).then(
-        () => this.stopped,
-        (error: unknown) => {
-          // The root's stop has no way to fail today; if it ever does, the run still ends, and says why.
-          this.parts.system.reportFailure('stop', 'runtime', error);
-          this.parts.root.kill('killed');
-          void this.finish({ reason: `${reason}; then stopping failed: ${formatReason(error)}`, clean: false });
-          return this.stopped;
-        },
-      );
+      const handOff = this.parts.beforeStop
+        ? this.parts.beforeStop().catch((error: unknown) => this.parts.system.reportFailure('stop', 'runtime', error))
+        : Promise.resolve();
+      this.stopping = handOff
+        .then(() => this.parts.root.stop(reason))
+        .then(
+          () => this.stopped,
+          (error: unknown) => {
+            // The root's stop has no way to fail today; if it ever does, the run still ends, and says why.
+            this.parts.system.reportFailure('stop', 'runtime', error);
+            this.parts.root.kill('killed');
+            void this.finish({ reason: `${reason}; then stopping failed: ${formatReason(error)}`, clean: false });
+            return this.stopped;
+          },
+        );
     }
     return this.stopping ?? this.stopped;
   }
@@ -248,6 +289,7 @@ export class Runtime {
     await attempt(() => this.parts.registry.close?.());
     await attempt(() => store.endRun(this.runId, system.clock.wallNow(), final.reason));
     await attempt(() => store.close());
+    await attempt(() => this.parts.afterClose?.());
     system.stop();
     this.exit = final;
     this.resolveStopped(final);

@@ -1,0 +1,284 @@
+/**
+ * A node's side of shard ownership (`docs/cluster.md`, "Ownership"): every renew interval it
+ * renews its leases and heartbeat in one statement, reads the live members, works out the shards
+ * rendezvous hashing gives it, hands off those it should no longer hold and takes those it
+ * should. It never trusts a lease longer than `ttl − margin` after the last renew it *sent*
+ * (monotonic time): past that it fences itself — stops every shard's domains — before any other
+ * node can take them over (PostgreSQL lets them only after `ttl`).
+ *
+ * The store and the hooks are interfaces, so the same state machine runs against PostgreSQL in
+ * a node and on the manual clock in `test/cluster/coordinator.test.ts`.
+ *
+ * @example
+ * const coordinator = new Coordinator({ nodeId: 'node-a', store: ledger, clock, hooks });
+ * coordinator.start();            // first cycle now, then every renewIntervalMs
+ * coordinator.owns(17);           // epoch of shard 17 if held and not fenced, else undefined
+ * await coordinator.leave();      // hands every shard off, then leaves the members table
+ */
+import type { Clock, TimerHandle } from '../clock.ts';
+import type { ClusterView, HeldLease } from './ledger.ts';
+import { assignShards, SHARD_COUNT } from './shards.ts';
+
+/** What the coordinator needs from the ledger. */
+export interface LeaseStore {
+  renew(ttlMs: number): Promise<HeldLease[]>;
+  view(memberTtlMs: number): Promise<ClusterView>;
+  acquire(names: readonly string[], ttlMs: number): Promise<Array<HeldLease & { previous: string | null }>>;
+  release(leases: readonly HeldLease[]): Promise<void>;
+  leaving(): Promise<void>;
+  leave(): Promise<void>;
+}
+
+/** What the node does when ownership changes. */
+export interface CoordinatorHooks {
+  /** A shard was acquired at `epoch`; `previous` is the node that held it before, if another. */
+  acquired(shard: number, epoch: number, previous: string | null): Promise<void>;
+  /** Hand a shard off: stop its domains and write their rows; the lease is released after. */
+  handoff(shard: number, epoch: number): Promise<void>;
+  /** Stop these shards' domains now: their leases can no longer be trusted. */
+  fenced(shards: readonly number[], why: string): void;
+  /** The tick lease was taken (epoch) or lost (undefined). */
+  tickLease(epoch: number | undefined): void;
+  /** Membership or the shard map changed (for events and `hello`). */
+  changed(view: ClusterView): void;
+  /** A cycle failed (e.g. PostgreSQL unreachable); the node keeps its leases until the fence. */
+  failed(error: unknown): void;
+}
+
+/** Timings and sizes; defaults in brackets are `docs/cluster.md`'s. */
+export interface CoordinatorOptions {
+  nodeId: string;
+  store: LeaseStore;
+  clock: Clock;
+  hooks: CoordinatorHooks;
+  /** Lease time to live, ms [6000]. */
+  leaseTtlMs?: number;
+  /** Renew and rebalance every, ms [2000] (TTL / 3). */
+  renewIntervalMs?: number;
+  /** A member is live while its heartbeat is younger than this, ms [5000]. */
+  memberTtlMs?: number;
+  /** Fence this long before the lease could expire, ms [2000]. */
+  fenceMarginMs?: number;
+  /** Shards handed off per cycle at most [32]; with more to go, cycles come every second (≤ 32 shards/s). */
+  rebalancePerCycle?: number;
+  shards?: number;
+}
+
+/** Shard `n`'s lease name. */
+export const shardLease = (shard: number): string => `shard:${shard}`;
+
+/** The coordinator. */
+export class Coordinator {
+  readonly nodeId: string;
+  private readonly store: LeaseStore;
+  private readonly clock: Clock;
+  private readonly hooks: CoordinatorHooks;
+  readonly leaseTtlMs: number;
+  readonly renewIntervalMs: number;
+  readonly memberTtlMs: number;
+  readonly fenceMarginMs: number;
+  private readonly perCycle: number;
+  private readonly shards: number;
+  /** Shards held: shard → epoch. */
+  private readonly held = new Map<number, number>();
+  private tickEpoch: number | undefined;
+  /** Monotonic ms until which the leases are trusted. */
+  private validUntil = Number.NEGATIVE_INFINITY;
+  private timer: TimerHandle | undefined;
+  private fenceTimer: TimerHandle | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private leaving = false;
+  private lastView: ClusterView | undefined;
+  private paced = false;
+  /** Successful cycles so far. */
+  cycles = 0;
+
+  constructor(options: CoordinatorOptions) {
+    this.nodeId = options.nodeId;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.hooks = options.hooks;
+    this.leaseTtlMs = options.leaseTtlMs ?? 6000;
+    this.renewIntervalMs = options.renewIntervalMs ?? Math.floor(this.leaseTtlMs / 3);
+    this.memberTtlMs = options.memberTtlMs ?? 5000;
+    this.fenceMarginMs = options.fenceMarginMs ?? 2000;
+    this.perCycle = options.rebalancePerCycle ?? 32;
+    this.shards = options.shards ?? SHARD_COUNT;
+  }
+
+  /** Runs the first cycle now and one every `renewIntervalMs` after. */
+  start(): Promise<void> {
+    return this.cycle();
+  }
+
+  /** Runs a cycle as soon as the current one ends (a peer announced a change). */
+  poke(): void {
+    if (this.stopped) return;
+    void this.cycle();
+  }
+
+  /** The epoch shard `shard` is held at, while the leases are trusted; else undefined. */
+  owns(shard: number): number | undefined {
+    return this.trusted() ? this.held.get(shard) : undefined;
+  }
+
+  /** The tick lease's epoch while held and trusted. */
+  tickLeaseEpoch(): number | undefined {
+    return this.trusted() ? this.tickEpoch : undefined;
+  }
+
+  /** True while the last renew is recent enough to trust the leases. */
+  trusted(): boolean {
+    return this.clock.now() < this.validUntil;
+  }
+
+  /** Shards held now, sorted. */
+  heldShards(): number[] {
+    return [...this.held.keys()].sort((a, b) => a - b);
+  }
+
+  /** The last view of the cluster read from the ledger. */
+  view(): ClusterView | undefined {
+    return this.lastView;
+  }
+
+  /** Stops the cycles, hands every shard off in order, releases the tick lease, leaves. */
+  async leave(): Promise<void> {
+    this.leaving = true;
+    this.clock.clearTimeout(this.timer);
+    await this.running;
+    this.stopped = true;
+    await this.store.leaving().catch((error: unknown) => this.hooks.failed(error));
+    if (this.tickEpoch !== undefined) {
+      const epoch = this.tickEpoch;
+      this.tickEpoch = undefined;
+      this.hooks.tickLease(undefined);
+      await this.store.release([{ name: 'tick', epoch }]).catch((error: unknown) => this.hooks.failed(error));
+    }
+    for (const shard of this.heldShards()) {
+      if (!this.trusted()) break;
+      await this.handOff(shard).catch((error: unknown) => this.hooks.failed(error));
+    }
+    // Whatever could not be handed off in time is stopped without a trusted lease.
+    this.fence('leaving');
+    this.clock.clearTimeout(this.fenceTimer);
+    await this.store.leave().catch((error: unknown) => this.hooks.failed(error));
+  }
+
+  /** Stops the cycles without handing off (the node is going down hard, or in tests). */
+  halt(): void {
+    this.stopped = true;
+    this.clock.clearTimeout(this.timer);
+    this.clock.clearTimeout(this.fenceTimer);
+  }
+
+  private cycle(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.clock.clearTimeout(this.timer);
+    this.running = this.runCycle()
+      .catch((error: unknown) => this.hooks.failed(error))
+      .finally(() => {
+        this.running = undefined;
+        if (this.stopped || this.leaving) return;
+        if (this.again) {
+          this.again = false;
+          void this.cycle();
+          return;
+        }
+        this.timer = this.clock.setTimeout(
+          () => void this.cycle(),
+          this.paced ? Math.min(1000, this.renewIntervalMs) : this.renewIntervalMs,
+        );
+      });
+    return this.running;
+  }
+
+  private async runCycle(): Promise<void> {
+    const sentAt = this.clock.now();
+    const renewed = await this.store.renew(this.leaseTtlMs);
+    if (this.stopped) return;
+    this.trustUntil(sentAt + this.leaseTtlMs - this.fenceMarginMs);
+    // A lease not renewed has expired or was taken: its domains stop now.
+    const still = new Map(renewed.map((lease) => [lease.name, lease.epoch]));
+    const lost = this.heldShards().filter((shard) => still.get(shardLease(shard)) !== this.held.get(shard));
+    if (lost.length > 0) {
+      for (const shard of lost) this.held.delete(shard);
+      this.hooks.fenced(lost, 'lease lost');
+    }
+    if (this.tickEpoch !== undefined && still.get('tick') !== this.tickEpoch) {
+      this.tickEpoch = undefined;
+      this.hooks.tickLease(undefined);
+    }
+    const view = await this.store.view(this.memberTtlMs);
+    if (this.stopped) return;
+    this.lastView = view;
+    const members = view.members.includes(this.nodeId) || this.leaving ? view.members : [...view.members, this.nodeId].sort();
+    const wanted = new Set(this.leaving ? [] : (assignShards(members, this.shards).get(this.nodeId) ?? []));
+    // Hand off first (their new owner is waiting for them), a few per cycle.
+    const surplus = this.heldShards().filter((shard) => !wanted.has(shard));
+    for (const shard of surplus.slice(0, this.perCycle)) {
+      if (!this.trusted() || this.stopped) break;
+      await this.handOff(shard);
+    }
+    // Take what is ours and free: never a lease another node still validly holds.
+    const leases = new Map(view.leases.map((lease) => [lease.name, lease]));
+    const free = (name: string): boolean => {
+      const lease = leases.get(name);
+      return lease === undefined || !lease.valid || lease.owner === this.nodeId;
+    };
+    // Free shards are taken all at once (a start, a failover); only handoffs are paced.
+    const missing = [...wanted].filter((shard) => !this.held.has(shard) && free(shardLease(shard)));
+    const names = missing.map(shardLease);
+    if (this.tickEpoch === undefined && !this.leaving && free('tick')) names.push('tick');
+    if (names.length > 0 && this.trusted()) {
+      const taken = await this.store.acquire(names, this.leaseTtlMs);
+      if (this.stopped) return;
+      for (const lease of taken) {
+        if (lease.name === 'tick') {
+          this.tickEpoch = lease.epoch;
+          this.hooks.tickLease(lease.epoch);
+          continue;
+        }
+        const shard = Number(lease.name.slice('shard:'.length));
+        this.held.set(shard, lease.epoch);
+        await this.hooks.acquired(shard, lease.epoch, lease.previous);
+      }
+    }
+    this.cycles += 1;
+    // More to hand off than one cycle may: the next cycle comes after a second, not a full interval.
+    this.paced = surplus.length > this.perCycle;
+    this.hooks.changed(view);
+  }
+
+  private async handOff(shard: number): Promise<void> {
+    const epoch = this.held.get(shard);
+    if (epoch === undefined) return;
+    await this.hooks.handoff(shard, epoch);
+    this.held.delete(shard);
+    await this.store.release([{ name: shardLease(shard), epoch }]);
+  }
+
+  /** Trusts the leases until `until` (monotonic), and arms the fence for that moment. */
+  private trustUntil(until: number): void {
+    this.validUntil = until;
+    this.clock.clearTimeout(this.fenceTimer);
+    this.fenceTimer = this.clock.setTimeout(() => this.fence('no renew within the lease margin'), Math.max(0, until - this.clock.now()));
+  }
+
+  /** Stops every shard now; leases must be acquired again through the normal path. */
+  private fence(why: string): void {
+    const shards = this.heldShards();
+    this.held.clear();
+    this.validUntil = Number.NEGATIVE_INFINITY;
+    if (this.tickEpoch !== undefined) {
+      this.tickEpoch = undefined;
+      this.hooks.tickLease(undefined);
+    }
+    if (shards.length > 0) this.hooks.fenced(shards, why);
+  }
+}

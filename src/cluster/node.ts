@@ -1,0 +1,345 @@
+/**
+ * A cluster node (`docs/cluster.md`): what `startRuntime({ cluster })` adds to a runtime. It
+ * opens the ledger (PostgreSQL) and the bus (NATS JetStream), joins the members table, and runs
+ * the coordinator, whose hooks start and stop shards on this node's `domains` dynamic supervisor;
+ * the tick leader, while this node holds the `tick` lease; and the tick relay, which hands each
+ * cluster tick to the local tick generator once, in order, only while this node's leases are
+ * trusted.
+ *
+ * @example
+ * const node = await ClusterNode.open({ postgres, nats, nodeId: 'node-a' }, { intervalMs: 1000, clock, runId });
+ * node.attach({ host, store, system, deliverTick, flushRegistry });
+ * await node.start();       // joins; first cycle takes this node's shards
+ * await node.leave();       // hands every shard off, leaves
+ * await node.close();
+ */
+import { randomUUID } from 'node:crypto';
+import os from 'node:os';
+import type { ActorSystem } from '../actor/actor-system.ts';
+import type { Clock } from '../clock.ts';
+import { ThunderlineError } from '../errors.ts';
+import type { ClusterEvent, ClusterEventType } from '../events.ts';
+import { topicOf } from '../events.ts';
+import { ClusterBus, type NodeCommand } from './bus.ts';
+import type { ClusterStore } from './cluster-store.ts';
+import { Coordinator } from './coordinator.ts';
+import { type ClusterView, type FencedChange, PgLedger } from './ledger.ts';
+import type { ShardHost } from './shard-host.ts';
+import { TickLeader } from './tick-leader.ts';
+
+/** `startRuntime`'s `cluster` option. */
+export interface ClusterOptions {
+  /** PostgreSQL URL of the cluster ledger, e.g. `postgres://127.0.0.1:5432/thunderline`. */
+  postgres: string;
+  /** NATS URL (JetStream enabled), e.g. `nats://127.0.0.1:4222`. */
+  nats: string;
+  /** This node's id; default `<hostname>-<pid>-<random>`. Letters, digits, `.`, `_`, `-`; at most 64. */
+  nodeId?: string;
+  /** Lease time to live, ms; default 6000. */
+  leaseTtlMs?: number;
+  /** Renew interval, ms; default leaseTtlMs / 3. */
+  renewIntervalMs?: number;
+  /** A member without a heartbeat this long is dead, ms; default 5000. */
+  memberTtlMs?: number;
+  /** Fence this long before a lease could expire, ms; default 2000. */
+  fenceMarginMs?: number;
+}
+
+const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Checks the `cluster` option; throws `ERR_INVALID_OPTION` naming the value. */
+export function validateClusterOptions(cluster: unknown): ClusterOptions {
+  const fail = (rule: string, got: unknown): never => {
+    throw new ThunderlineError('ERR_INVALID_OPTION', `cluster${rule}, got ${JSON.stringify(got) ?? String(got)}`);
+  };
+  if (typeof cluster !== 'object' || cluster === null) fail(' must be { postgres, nats, nodeId? }', cluster);
+  const options = cluster as Record<string, unknown>;
+  const allowed = ['postgres', 'nats', 'nodeId', 'leaseTtlMs', 'renewIntervalMs', 'memberTtlMs', 'fenceMarginMs'];
+  for (const key of Object.keys(options))
+    if (!allowed.includes(key)) fail(`: unknown option "${key}"; allowed: ${allowed.join(', ')}`, key);
+  const url = (key: 'postgres' | 'nats', protocols: string[]): string => {
+    const value = options[key];
+    let parsed: URL | undefined;
+    try {
+      parsed = typeof value === 'string' ? new URL(value) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !protocols.includes(parsed.protocol))
+      fail(`.${key} must be a ${protocols.map((p) => `${p}//…`).join(' or ')} URL`, value);
+    return value as string;
+  };
+  const result: ClusterOptions = { postgres: url('postgres', ['postgres:', 'postgresql:']), nats: url('nats', ['nats:']) };
+  if (options.nodeId !== undefined) {
+    if (typeof options.nodeId !== 'string' || !NODE_ID.test(options.nodeId)) {
+      fail('.nodeId must be 1 to 64 letters, digits, ".", "_" or "-"', options.nodeId);
+    }
+    result.nodeId = options.nodeId as string;
+  }
+  for (const key of ['leaseTtlMs', 'renewIntervalMs', 'memberTtlMs', 'fenceMarginMs'] as const) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (!(Number.isInteger(value) && (value as number) >= 1)) fail(`.${key} must be an integer number of ms >= 1`, value);
+    result[key] = value as number;
+  }
+  const ttl = result.leaseTtlMs ?? 6000;
+  if ((result.fenceMarginMs ?? 2000) >= ttl) fail('.fenceMarginMs must be below leaseTtlMs', result.fenceMarginMs);
+  if ((result.renewIntervalMs ?? Math.floor(ttl / 3)) >= ttl - (result.fenceMarginMs ?? 2000)) {
+    fail(
+      '.renewIntervalMs must be below leaseTtlMs - fenceMarginMs (else the node fences itself between renewals)',
+      result.renewIntervalMs,
+    );
+  }
+  return result;
+}
+
+/** A default node id: host, pid and a random suffix. */
+export function defaultNodeId(): string {
+  const host = os
+    .hostname()
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .slice(0, 40);
+  return `${host}-${process.pid}-${randomUUID().slice(0, 6)}`;
+}
+
+/** What the node needs from the runtime it runs in. */
+export interface NodeAttachment {
+  system: ActorSystem;
+  host: ShardHost;
+  store: ClusterStore;
+  runId: string;
+  /** Hands a cluster tick to the local tick generator. */
+  deliverTick(tick: number, lateMs: number): void;
+  /** The registry's pending changes, into the store's queue. */
+  flushRegistry(): Promise<void>;
+  /** This node's dashboard address, if it serves one. */
+  httpUrl(): string | null;
+}
+
+/** Health of a node, for `/health`. */
+export interface ClusterHealth {
+  node: string;
+  /** the leases are trusted (renewed recently enough) */
+  leaseStorage: 'ok' | 'failing';
+  /** connected to NATS */
+  messagePlane: 'ok' | 'down';
+  member: boolean;
+  leader: string | null;
+  members: string[];
+  shards: number[];
+  /** ms since the last cluster tick reached this node (null before the first) */
+  lastTickAgeMs: number | null;
+}
+
+/** A running node. */
+export class ClusterNode {
+  readonly nodeId: string;
+  coordinator!: Coordinator;
+  private leader!: TickLeader;
+  private attachment!: NodeAttachment;
+  private stopRelay: (() => void) | undefined;
+  private lastDelivered = 0;
+  private lastTickAt: number | undefined;
+  private knownMembers = new Set<string>();
+  private leaderNode: string | null = null;
+
+  private constructor(
+    readonly ledger: PgLedger,
+    readonly bus: ClusterBus,
+    readonly clusterId: string,
+    readonly originMs: number,
+    readonly intervalMs: number,
+    private readonly options: ClusterOptions & { nodeId: string },
+    private readonly clock: Clock,
+  ) {
+    this.nodeId = options.nodeId;
+  }
+
+  /** Opens the ledger (migrating it) and the bus; fixes or checks the cluster's tick schedule. */
+  static async open(options: ClusterOptions, context: { intervalMs: number; clock: Clock }): Promise<ClusterNode> {
+    const full = { ...options, nodeId: options.nodeId ?? defaultNodeId() };
+    const ledger = await PgLedger.open(options.postgres, { nodeId: full.nodeId });
+    try {
+      const clock = await ledger.clock(context.intervalMs, context.clock.wallNow(), randomUUID());
+      const bus = await ClusterBus.connect(options.nats, { nodeId: full.nodeId, clusterId: clock.clusterId });
+      return new ClusterNode(ledger, bus, clock.clusterId, clock.originMs, clock.intervalMs, full, context.clock);
+    } catch (error) {
+      await ledger.close();
+      throw error;
+    }
+  }
+
+  /** Wires the node to its runtime (before {@link start}). */
+  attach(attachment: NodeAttachment): void {
+    this.attachment = attachment;
+    const { host, store, system } = attachment;
+    this.leader = new TickLeader({
+      ledger: this.ledger,
+      bus: this.bus,
+      clock: this.clock,
+      nodeId: this.nodeId,
+      originMs: this.originMs,
+      intervalMs: this.intervalMs,
+      leaseEpoch: () => this.coordinator.tickLeaseEpoch(),
+      onGap: (missed) => this.publish('tick_gap', { missedTicks: missed }),
+      onError: (error) => this.publish('lease_storage_failed', { reason: describe(error) }),
+    });
+    this.coordinator = new Coordinator({
+      nodeId: this.nodeId,
+      store: this.ledger,
+      clock: this.clock,
+      ...pick(this.options, ['leaseTtlMs', 'renewIntervalMs', 'memberTtlMs', 'fenceMarginMs']),
+      hooks: {
+        acquired: async (shard, epoch, previous) => {
+          await this.adoptOrphans(shard, epoch);
+          await host.start(shard);
+          this.publish('shard_acquired', { shards: [shard], epochs: [epoch], ...(previous ? { reason: `from ${previous}` } : {}) });
+        },
+        handoff: async (shard) => {
+          await host.stop(shard);
+          await attachment.flushRegistry();
+          await store.drain();
+          this.publish('shard_released', { shards: [shard], reason: 'handoff' });
+        },
+        fenced: (shards, why) => {
+          host.kill(shards, 'fenced');
+          this.publish('shard_fenced', { shards: [...shards], reason: why });
+        },
+        tickLease: (epoch) => {
+          if (epoch === undefined) this.leader.stop();
+          else {
+            void this.leader.lead(epoch);
+            this.publish('leader_changed', { epochs: [epoch] });
+          }
+        },
+        changed: (view) => this.membershipChanged(view),
+        failed: (error) => this.publish('lease_storage_failed', { reason: describe(error) }),
+      },
+    });
+    void system;
+  }
+
+  /** Joins the members table, follows ticks and peers' nudges, and runs the first cycle. */
+  async start(): Promise<void> {
+    await this.ledger.join({ runId: this.attachment.runId, httpUrl: this.attachment.httpUrl() });
+    this.stopRelay = await this.bus.onTicks((tick) => {
+      // Each tick number once, in order; never while this node's leases are not trusted (a node
+      // whose loop stalled past its fence must not act on the tick that woke it).
+      if (tick.tick <= this.lastDelivered || !this.coordinator.trusted()) return;
+      this.lastDelivered = tick.tick;
+      this.lastTickAt = this.clock.now();
+      if (tick.node !== this.leaderNode) this.leaderNode = tick.node;
+      this.attachment.deliverTick(tick.tick, tick.lateMs);
+    });
+    this.bus.onChange(() => this.coordinator.poke());
+    this.bus.serveCommands((command) => this.command(command));
+    await this.coordinator.start();
+    this.bus.announceChange();
+  }
+
+  /** Hands every shard off and leaves the members table (graceful stop). */
+  async leave(): Promise<void> {
+    this.leader?.stop();
+    if (!this.coordinator) return;
+    await this.coordinator.leave();
+    this.bus.announceChange();
+  }
+
+  /** Closes the bus and the ledger. */
+  async close(): Promise<void> {
+    this.coordinator?.halt();
+    this.leader?.stop();
+    this.stopRelay?.();
+    await this.bus.close();
+    await this.ledger.close();
+  }
+
+  /** The ledger could not be written (reported as `lease_storage_failed`; the writes are retried). */
+  storageFailed(error: unknown): void {
+    if (this.attachment) this.publish('lease_storage_failed', { reason: describe(error) });
+  }
+
+  /** The node's health, for `/health`. */
+  health(): ClusterHealth {
+    const view = this.coordinator.view();
+    const tick = view?.leases.find((lease) => lease.name === 'tick' && lease.valid);
+    return {
+      node: this.nodeId,
+      leaseStorage: this.coordinator.trusted() ? 'ok' : 'failing',
+      messagePlane: this.bus.connected() ? 'ok' : 'down',
+      member: view?.members.includes(this.nodeId) ?? false,
+      leader: tick?.owner ?? null,
+      members: view?.members ?? [],
+      shards: this.coordinator.heldShards(),
+      lastTickAgeMs: this.lastTickAt === undefined ? null : this.clock.now() - this.lastTickAt,
+    };
+  }
+
+  /** Kills a domain on whichever node holds its shard (by the last view of the leases). */
+  async killAnywhere(domain: string, reason: string): Promise<string> {
+    const shard = this.attachment.host.shardOf(domain);
+    const lease = this.coordinator.view()?.leases.find((l) => l.name === `shard:${shard}` && l.valid);
+    if (!lease) throw new ThunderlineError('ERR_UNKNOWN_DOMAIN', `kill: domain "${domain}" (shard ${shard}) runs on no node now`);
+    if (lease.owner === this.nodeId) return this.command({ type: 'kill', domain, reason });
+    return this.bus.command(lease.owner, { type: 'kill', domain, reason });
+  }
+
+  private async command(command: NodeCommand): Promise<string> {
+    if (command.type === 'kill') {
+      const ref = this.attachment.host.find(command.domain);
+      if (!ref) throw new ThunderlineError('ERR_UNKNOWN_DOMAIN', `kill: no domain "${command.domain}" runs on node ${this.nodeId}`);
+      ref.kill(command.reason);
+      return this.nodeId;
+    }
+    throw new ThunderlineError('ERR_INVALID_OPTION', `unknown node command ${JSON.stringify(command)}`);
+  }
+
+  /**
+   * Before a shard's domains start here: a domain whose current row another node left live lost
+   * its owner without a handoff; it gets a `deactivated` row (reason `owner_lost`), written under
+   * this node's new lease, so every status change is still one history row.
+   */
+  private async adoptOrphans(shard: number, epoch: number): Promise<void> {
+    const orphans = await this.ledger.orphaned(this.attachment.host.domainsOf(shard));
+    if (orphans.length === 0) return;
+    const now = this.clock.wallNow();
+    const rows: FencedChange[] = orphans.map((orphan) => ({
+      runId: this.attachment.runId,
+      domain: orphan.domain,
+      event: 'deactivated',
+      status: 'inactive',
+      tick: orphan.tick,
+      occurredAt: now,
+      metadata: { reason: 'owner_lost', node: orphan.nodeId, epoch: orphan.epoch },
+      shard,
+      epoch,
+    }));
+    await this.ledger.writeFenced(rows);
+  }
+
+  private membershipChanged(view: ClusterView): void {
+    const now = new Set(view.alive);
+    for (const node of view.alive) if (!this.knownMembers.has(node) && node !== this.nodeId) this.publish('member_joined', {}, node);
+    for (const node of this.knownMembers) {
+      if (now.has(node)) continue;
+      // Left: its row is gone; dead: its heartbeat is too old (both look the same from here).
+      this.publish(view.leases.some((lease) => lease.owner === node && !lease.valid) ? 'member_dead' : 'member_left', {}, node);
+    }
+    this.knownMembers = now;
+  }
+
+  private publish(type: ClusterEventType, fields: Partial<ClusterEvent>, node = this.nodeId): void {
+    const event: ClusterEvent = { type, node, time: this.attachment.system.isoNow(), ...fields };
+    this.attachment.system.pubsub.publish(topicOf(event), event);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (object[key] !== undefined) out[key] = object[key];
+  return out;
+}

@@ -1,0 +1,127 @@
+/**
+ * The shards a node runs (`docs/cluster.md`, "Handoff"): each held shard is one `one_for_one`
+ * supervisor, `shard_<n>`, holding that shard's domains in the order the domain list gives, under
+ * the node's `domains` dynamic supervisor. A shard starts with its domains `waiting` (active on the
+ * next tick, as at any start); a handoff stops them gracefully, their deactivation saying
+ * `'handoff'`; a fence kills them at once.
+ *
+ * @example
+ * const host = new ShardHost({ definitions, deps, supervisor: () => domainsRef });
+ * await host.start(17);          // shard_17 and its domains, waiting
+ * await host.stop(17);           // deactivated with reason 'handoff'
+ */
+
+import type { DomainDefinition } from '../domain/define-domain.ts';
+import { type DomainDeps, domainChildSpec } from '../domain/domain-actor.ts';
+import type { DynamicSupervisorRef } from '../supervisor/dynamic-supervisor.ts';
+import type { AnyActorRef } from '../supervisor/spec.ts';
+import { SupervisorRef, supervisorSpec } from '../supervisor/supervisor-ref.ts';
+import { SHARD_COUNT, shardOf } from './shards.ts';
+
+/** The name of shard `n`'s supervisor. */
+export const shardSupervisorName = (shard: number): string => `shard_${shard}`;
+
+/** Every shard supervisor's name (the registry records a domain `failed` when one of them gives up). */
+export function shardSupervisorNames(shards = SHARD_COUNT): string[] {
+  return Array.from({ length: shards }, (_, shard) => shardSupervisorName(shard));
+}
+
+/** Options of {@link ShardHost}. */
+export interface ShardHostOptions {
+  definitions: readonly DomainDefinition[];
+  deps: DomainDeps;
+  /** The `domains` dynamic supervisor, once the tree runs. */
+  supervisor(): DynamicSupervisorRef | undefined;
+  /** Restart intensity of each shard supervisor. */
+  restarts?: { maxRestarts?: number; maxSeconds?: number };
+  shards?: number;
+}
+
+interface RunningShard {
+  ref: SupervisorRef;
+  handoff: boolean;
+}
+
+/** The shard host. */
+export class ShardHost {
+  private readonly byShard = new Map<number, DomainDefinition[]>();
+  private readonly running = new Map<number, RunningShard>();
+  private readonly shardOfDomain = new Map<string, number>();
+
+  constructor(private readonly options: ShardHostOptions) {
+    for (const definition of options.definitions) {
+      const shard = shardOf(definition.name, options.shards ?? SHARD_COUNT);
+      this.shardOfDomain.set(definition.name, shard);
+      const list = this.byShard.get(shard) ?? [];
+      list.push(definition);
+      this.byShard.set(shard, list);
+    }
+  }
+
+  /** The shard of a domain (of the domain list or any other name). */
+  shardOf(domain: string): number {
+    return this.shardOfDomain.get(domain) ?? shardOf(domain, this.options.shards ?? SHARD_COUNT);
+  }
+
+  /** The names of a shard's domains, in start order. */
+  domainsOf(shard: number): string[] {
+    return (this.byShard.get(shard) ?? []).map((definition) => definition.name);
+  }
+
+  /** Every domain of the list. */
+  allDomains(): string[] {
+    return this.options.definitions.map((definition) => definition.name);
+  }
+
+  /** Shards running here, sorted. */
+  runningShards(): number[] {
+    return [...this.running.keys()].sort((a, b) => a - b);
+  }
+
+  /** Starts a shard's supervisor with its domains (nothing for a shard without domains). */
+  async start(shard: number): Promise<void> {
+    const definitions = this.byShard.get(shard);
+    const supervisor = this.options.supervisor();
+    if (!definitions || !supervisor || this.running.has(shard)) return;
+    const entry: { handoff: boolean } = { handoff: false };
+    const deps: DomainDeps = { ...this.options.deps, stopReason: () => (entry.handoff ? 'handoff' : undefined) };
+    const ref = await supervisor.startChild({
+      ...supervisorSpec(shardSupervisorName(shard), {
+        strategy: 'one_for_one',
+        ...this.options.restarts,
+        children: definitions.map((definition) => domainChildSpec(definition, deps)),
+      }),
+      // Not restarted by `domains`: a shard whose domains gave up stays down until it moves.
+      restart: 'temporary',
+    });
+    if (ref instanceof SupervisorRef) this.running.set(shard, Object.assign(entry, { ref }));
+  }
+
+  /** Hands a shard off: its domains stop gracefully, in reverse order, saying `'handoff'`. */
+  async stop(shard: number): Promise<void> {
+    const entry = this.running.get(shard);
+    if (!entry) return;
+    entry.handoff = true;
+    this.running.delete(shard);
+    await this.options
+      .supervisor()
+      ?.terminateChild(entry.ref as never)
+      .catch(() => {});
+  }
+
+  /** Kills shards' domains at once (their leases can no longer be trusted). */
+  kill(shards: readonly number[], reason: string): void {
+    for (const shard of shards) {
+      const entry = this.running.get(shard);
+      if (!entry) continue;
+      this.running.delete(shard);
+      entry.ref.kill(reason);
+    }
+  }
+
+  /** A running domain's actor on this node. */
+  find(domain: string): AnyActorRef | undefined {
+    const entry = this.running.get(this.shardOf(domain));
+    return entry?.ref.whichChildren().find((child) => child.id === domain)?.ref;
+  }
+}
