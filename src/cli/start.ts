@@ -13,7 +13,7 @@ import { isIP } from 'node:net';
 import { startThunderline, THUNDERLINE_DOMAINS, validateDisable } from '../../supervisors/thunderline.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import { redactUrl } from '../cluster/ledger.ts';
-import { validateClusterOptions } from '../cluster/node.ts';
+import { type ClusterOptions, validateClusterOptions } from '../cluster/node.ts';
 import type { ThunderlineEvent } from '../events.ts';
 import type { ServerOptions } from '../runtime/options.ts';
 import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
@@ -44,6 +44,8 @@ Cluster mode (docs/cluster.md): run as one node of a cluster; both URLs together
   --postgres <url>            the cluster ledger, e.g. postgres://127.0.0.1:5432/thunderline
   --nats <url>                NATS with JetStream, e.g. nats://127.0.0.1:4222
   --node-id <id>              this node's id (default <host>-<pid>-<random>)
+  --lease-ttl <ms>            shard lease time to live (default 6000): a killed node's domains
+                              move after about this long; renewals every third of it
   With --postgres, --db is only this node's local file for domain data (default ":memory:").`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -58,8 +60,8 @@ export interface StartConfig {
   disable: string[];
   maxTicks: number | undefined;
   jsonLogs: boolean;
-  /** Cluster mode: both URLs, and the node id if given. */
-  cluster?: { postgres: string; nats: string; nodeId?: string };
+  /** Cluster mode: both URLs, and the node id and lease TTL if given. */
+  cluster?: ClusterOptions;
 }
 
 /** Parses and validates `start` flags; throws usage errors naming the flag and value. */
@@ -80,6 +82,7 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     postgres: { type: 'string' },
     nats: { type: 'string' },
     'node-id': { type: 'string' },
+    'lease-ttl': { type: 'string' },
   });
   if (values.help) return 'help';
   const tickInterval = parseIntegerFlag('--tick-interval', values['tick-interval'], 1) ?? 1000;
@@ -108,7 +111,8 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
         ...(token === undefined ? {} : { token }),
         ...(values['allow-origin'] ? { allowOrigins: values['allow-origin'] } : {}),
       };
-  const cluster = parseClusterFlags(values.postgres, values.nats, values['node-id'], maxTicks);
+  const leaseTtl = parseIntegerFlag('--lease-ttl', values['lease-ttl'], 300);
+  const cluster = parseClusterFlags(values.postgres, values.nats, values['node-id'], maxTicks, leaseTtl);
   return {
     ...(cluster ? { cluster } : {}),
     tickInterval,
@@ -128,9 +132,11 @@ function parseClusterFlags(
   nats: string | undefined,
   nodeId: string | undefined,
   maxTicks: number | undefined,
+  leaseTtl: number | undefined,
 ): StartConfig['cluster'] {
   if (postgres === undefined && nats === undefined) {
     if (nodeId !== undefined) throw usageError('--node-id needs --postgres and --nats (cluster mode)');
+    if (leaseTtl !== undefined) throw usageError('--lease-ttl needs --postgres and --nats (cluster mode)');
     return undefined;
   }
   if (postgres === undefined || nats === undefined) {
@@ -140,8 +146,12 @@ function parseClusterFlags(
   }
   if (maxTicks !== undefined) throw usageError("--max-ticks is not available in cluster mode (it would stop the whole cluster's ticks)");
   try {
-    const checked = validateClusterOptions({ postgres, nats, ...(nodeId === undefined ? {} : { nodeId }) });
-    return { postgres: checked.postgres, nats: checked.nats, ...(checked.nodeId ? { nodeId: checked.nodeId } : {}) };
+    return validateClusterOptions({
+      postgres,
+      nats,
+      ...(nodeId === undefined ? {} : { nodeId }),
+      ...(leaseTtl === undefined ? {} : { leaseTtlMs: leaseTtl }),
+    });
   } catch (error) {
     // `cluster.postgres must be …` reads as the flag it came from.
     throw usageError(

@@ -55,9 +55,9 @@ export interface CoordinatorOptions {
   leaseTtlMs?: number;
   /** Renew and rebalance every, ms [2000] (TTL / 3). */
   renewIntervalMs?: number;
-  /** A member is live while its heartbeat is younger than this, ms [5000]. */
+  /** A member is live while its heartbeat is younger than this, ms [5/6 of the TTL: 5000]. */
   memberTtlMs?: number;
-  /** Fence this long before the lease could expire, ms [2000]. */
+  /** Fence this long before the lease could expire, ms [TTL / 3: 2000]. */
   fenceMarginMs?: number;
   /** Shards handed off per cycle at most [32]; with more to go, cycles come every second (≤ 32 shards/s). */
   rebalancePerCycle?: number;
@@ -102,8 +102,8 @@ export class Coordinator {
     this.hooks = options.hooks;
     this.leaseTtlMs = options.leaseTtlMs ?? 6000;
     this.renewIntervalMs = options.renewIntervalMs ?? Math.floor(this.leaseTtlMs / 3);
-    this.memberTtlMs = options.memberTtlMs ?? 5000;
-    this.fenceMarginMs = options.fenceMarginMs ?? 2000;
+    this.memberTtlMs = options.memberTtlMs ?? Math.round((this.leaseTtlMs * 5) / 6);
+    this.fenceMarginMs = options.fenceMarginMs ?? Math.floor(this.leaseTtlMs / 3);
     this.perCycle = options.rebalancePerCycle ?? 32;
     this.shards = options.shards ?? SHARD_COUNT;
   }
@@ -113,10 +113,10 @@ export class Coordinator {
     return this.cycle();
   }
 
-  /** Runs a cycle as soon as the current one ends (a peer announced a change). */
-  poke(): void {
-    if (this.stopped) return;
-    void this.cycle();
+  /** Runs a cycle as soon as the current one ends (a peer announced a change); resolves when it has run. */
+  poke(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return this.cycle();
   }
 
   /** The epoch shard `shard` is held at, while the leases are trusted; else undefined. */

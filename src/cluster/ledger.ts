@@ -40,6 +40,8 @@ export interface ClusterView {
   members: string[];
   /** members whose heartbeat is younger than the TTL, any status (`up` or `leaving`) */
   alive: string[];
+  /** the `leaving` ones among them */
+  leaving: string[];
   /** every lease: its holder, epoch and whether it is still valid */
   leases: Array<{ name: string; owner: string; epoch: number; valid: boolean; expiresInMs: number }>;
 }
@@ -153,8 +155,16 @@ export class PgLedger {
     return { clusterId: row.cluster_id, originMs: Number(row.origin_ms), intervalMs: row.interval_ms };
   }
 
-  /** Records this node as a live member (`up`). */
+  /**
+   * Records this node as a live member (`up`). A run of the same node id left open (the node was
+   * killed and restarted before anyone reaped it) is closed as unclean first.
+   */
   async join(member: { runId: string; httpUrl: string | null }): Promise<void> {
+    await this.pool.query(
+      `update runtime_runs set stopped_at = $3, stop_reason = 'unclean: node ' || $1 || ' restarted without stopping'
+       where node_id = $1 and run_id <> $2 and stopped_at is null`,
+      [this.nodeId, member.runId, Date.now()],
+    );
     await this.leasePool.query(
       `insert into cluster_members (node_id, run_id, http_url, started_at, heartbeat_at, status)
        values ($1, $2, $3, now(), now(), 'up')
@@ -198,11 +208,12 @@ export class PgLedger {
        select 'l', name, owner, epoch, expires_at > now(), extract(epoch from (expires_at - now())) * 1000 from cluster_leases`,
       [memberTtlMs],
     );
-    const view: ClusterView = { members: [], alive: [], leases: [] };
+    const view: ClusterView = { members: [], alive: [], leaving: [], leases: [] };
     for (const row of rows as Array<{ kind: string; name: string; owner: string; epoch: string; valid: boolean; expires_in_ms: number }>) {
       if (row.kind === 'm') {
         view.alive.push(row.name);
         if (row.owner === 'up') view.members.push(row.name);
+        else view.leaving.push(row.name);
       } else
         view.leases.push({
           name: row.name,
@@ -364,6 +375,21 @@ export class PgLedger {
       epoch: row.epoch === null ? null : Number(row.epoch),
       tick: Number(row.tick_count),
     }));
+  }
+
+  /**
+   * A member whose heartbeat stopped: its run is closed as unclean (it cannot close it itself) and
+   * its members row removed. Only rows still dead at the statement's own `now()` are touched, so a
+   * node that came back meanwhile is left alone.
+   */
+  async reap(node: string, memberTtlMs: number, stoppedAt: number): Promise<void> {
+    await this.pool.query(
+      `with dead as (delete from cluster_members where node_id = $1
+         and heartbeat_at <= now() - make_interval(secs => $2::double precision / 1000) returning run_id)
+       update runtime_runs set stopped_at = $3, stop_reason = 'unclean: node ' || $1 || ' stopped heartbeating'
+       where run_id in (select run_id from dead) and stopped_at is null`,
+      [node, memberTtlMs, stoppedAt],
+    );
   }
 
   /** Records this node's run. */

@@ -39,9 +39,9 @@ export interface ClusterOptions {
   leaseTtlMs?: number;
   /** Renew interval, ms; default leaseTtlMs / 3. */
   renewIntervalMs?: number;
-  /** A member without a heartbeat this long is dead, ms; default 5000. */
+  /** A member without a heartbeat this long is dead, ms; default 5/6 of leaseTtlMs (5000). */
   memberTtlMs?: number;
-  /** Fence this long before a lease could expire, ms; default 2000. */
+  /** Fence this long before a lease could expire, ms; default leaseTtlMs / 3 (2000). */
   fenceMarginMs?: number;
 }
 
@@ -83,8 +83,9 @@ export function validateClusterOptions(cluster: unknown): ClusterOptions {
     result[key] = value as number;
   }
   const ttl = result.leaseTtlMs ?? 6000;
-  if ((result.fenceMarginMs ?? 2000) >= ttl) fail('.fenceMarginMs must be below leaseTtlMs', result.fenceMarginMs);
-  if ((result.renewIntervalMs ?? Math.floor(ttl / 3)) >= ttl - (result.fenceMarginMs ?? 2000)) {
+  const margin = result.fenceMarginMs ?? Math.floor(ttl / 3);
+  if (margin >= ttl) fail('.fenceMarginMs must be below leaseTtlMs', result.fenceMarginMs);
+  if ((result.renewIntervalMs ?? Math.floor(ttl / 3)) >= ttl - margin) {
     fail(
       '.renewIntervalMs must be below leaseTtlMs - fenceMarginMs (else the node fences itself between renewals)',
       result.renewIntervalMs,
@@ -141,6 +142,7 @@ export class ClusterNode {
   private lastDelivered = 0;
   private lastTickAt: number | undefined;
   private knownMembers = new Set<string>();
+  private leavingMembers = new Set<string>();
   private leaderNode: string | null = null;
 
   private constructor(
@@ -196,7 +198,9 @@ export class ClusterNode {
           this.publish('shard_acquired', { shards: [shard], epochs: [epoch], ...(previous ? { reason: `from ${previous}` } : {}) });
         },
         handoff: async (shard) => {
-          await host.stop(shard);
+          // The last node stopping hands off to no one: its domains stop with 'shutdown'.
+          const others = (this.coordinator.view()?.members ?? []).some((member) => member !== this.nodeId);
+          await host.stop(shard, others ? 'handoff' : 'shutdown');
           await attachment.flushRegistry();
           await store.drain();
           this.publish('shard_released', { shards: [shard], reason: 'handoff' });
@@ -231,7 +235,7 @@ export class ClusterNode {
       if (tick.node !== this.leaderNode) this.leaderNode = tick.node;
       this.attachment.deliverTick(tick.tick, tick.lateMs);
     });
-    this.bus.onChange(() => this.coordinator.poke());
+    this.bus.onChange(() => void this.coordinator.poke());
     this.bus.serveCommands((command) => this.command(command));
     await this.coordinator.start();
     this.bus.announceChange();
@@ -322,10 +326,18 @@ export class ClusterNode {
     for (const node of view.alive) if (!this.knownMembers.has(node) && node !== this.nodeId) this.publish('member_joined', {}, node);
     for (const node of this.knownMembers) {
       if (now.has(node)) continue;
-      // Left: its row is gone; dead: its heartbeat is too old (both look the same from here).
-      this.publish(view.leases.some((lease) => lease.owner === node && !lease.valid) ? 'member_dead' : 'member_left', {}, node);
+      // Gone: it said it was leaving (its row is deleted at the end of a graceful stop), or its
+      // heartbeat stopped (killed, cut off): then its run is closed for it.
+      if (this.leavingMembers.has(node)) this.publish('member_left', {}, node);
+      else {
+        this.publish('member_dead', { reason: 'no heartbeat within the member TTL' }, node);
+        this.ledger
+          .reap(node, this.coordinator.memberTtlMs, this.clock.wallNow())
+          .catch((error: unknown) => this.publish('lease_storage_failed', { reason: describe(error) }));
+      }
     }
     this.knownMembers = now;
+    this.leavingMembers = new Set(view.leaving);
   }
 
   private publish(type: ClusterEventType, fields: Partial<ClusterEvent>, node = this.nodeId): void {

@@ -3,7 +3,7 @@
  * supervisor, `shard_<n>`, holding that shard's domains in the order the domain list gives, under
  * the node's `domains` dynamic supervisor. A shard starts with its domains `waiting` (active on the
  * next tick, as at any start); a handoff stops them gracefully, their deactivation saying
- * `'handoff'`; a fence kills them at once.
+ * `'handoff'` (`'shutdown'` when no node is left to take them); a fence kills them at once.
  *
  * @example
  * const host = new ShardHost({ definitions, deps, supervisor: () => domainsRef });
@@ -39,7 +39,8 @@ export interface ShardHostOptions {
 
 interface RunningShard {
   ref: SupervisorRef;
-  handoff: boolean;
+  /** What a clean stop tells the domains (`'handoff'`, `'shutdown'`); undefined while running. */
+  stopReason: string | undefined;
 }
 
 /** The shard host. */
@@ -83,8 +84,8 @@ export class ShardHost {
     const definitions = this.byShard.get(shard);
     const supervisor = this.options.supervisor();
     if (!definitions || !supervisor || this.running.has(shard)) return;
-    const entry: { handoff: boolean } = { handoff: false };
-    const deps: DomainDeps = { ...this.options.deps, stopReason: () => (entry.handoff ? 'handoff' : undefined) };
+    const entry: { stopReason: string | undefined } = { stopReason: undefined };
+    const deps: DomainDeps = { ...this.options.deps, stopReason: () => entry.stopReason };
     const ref = await supervisor.startChild({
       ...supervisorSpec(shardSupervisorName(shard), {
         strategy: 'one_for_one',
@@ -97,11 +98,11 @@ export class ShardHost {
     if (ref instanceof SupervisorRef) this.running.set(shard, Object.assign(entry, { ref }));
   }
 
-  /** Hands a shard off: its domains stop gracefully, in reverse order, saying `'handoff'`. */
-  async stop(shard: number): Promise<void> {
+  /** Stops a shard: its domains stop gracefully, in reverse order, their deactivation saying `reason`. */
+  async stop(shard: number, reason: 'handoff' | 'shutdown' = 'handoff'): Promise<void> {
     const entry = this.running.get(shard);
     if (!entry) return;
-    entry.handoff = true;
+    entry.stopReason = reason;
     this.running.delete(shard);
     await this.options
       .supervisor()

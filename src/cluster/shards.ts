@@ -61,27 +61,31 @@ export function ownerOf(shard: number, members: readonly string[]): string | und
 /**
  * Every member's shards: a map from node id to the sorted shards it should hold. Rendezvous with
  * bounded load: each shard goes to the highest-scoring member that still has room, where room is
- * `ceil(shards / members)`. Plain rendezvous leaves a node up to ~25 % above its share at 256
- * shards; the bound keeps every node within one shard of it, and a change of membership still
+ * `floor(shards / members)`, then one more for the remainder. Plain rendezvous leaves a node up
+ * to ~25 % off its share at 256 shards; the bound keeps every node within one shard of it, and a change of membership still
  * moves few shards (`test/cluster/shards.test.ts` measures both).
  */
 export function assignShards(members: readonly string[], shards = SHARD_COUNT): Map<string, number[]> {
   const nodes = [...new Set(members)].sort();
   const map = new Map<string, number[]>(nodes.map((node) => [node, []]));
   if (nodes.length === 0) return map;
-  const room = Math.ceil(shards / nodes.length);
   // Highest scores first across every (shard, node) pair: a shard goes to its best node unless
   // that node filled up with shards that rank it higher still, so few shards cascade on a change.
+  // Room is floor(shards / nodes) in the first pass; the remainder goes, one each, in a second.
   const pairs: Array<{ shard: number; node: string; s: number }> = [];
   for (let shard = 0; shard < shards; shard += 1) for (const node of nodes) pairs.push({ shard, node, s: score(shard, node) });
   pairs.sort((x, y) => y.s - x.s || x.shard - y.shard || (x.node < y.node ? -1 : 1));
   const taken = new Array<boolean>(shards).fill(false);
-  for (const { shard, node } of pairs) {
-    const held = map.get(node) as number[];
-    if (taken[shard] || held.length >= room) continue;
-    taken[shard] = true;
-    held.push(shard);
-  }
+  const fill = (room: number): void => {
+    for (const { shard, node } of pairs) {
+      const held = map.get(node) as number[];
+      if (taken[shard] || held.length >= room) continue;
+      taken[shard] = true;
+      held.push(shard);
+    }
+  };
+  fill(Math.floor(shards / nodes.length));
+  fill(Math.ceil(shards / nodes.length));
   for (const held of map.values()) held.sort((x, y) => x - y);
   return map;
 }
