@@ -6,10 +6,10 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ManualClock } from '../../src/clock.ts';
 import { Coordinator, type CoordinatorHooks, type LeaseStore } from '../../src/cluster/coordinator.ts';
 import { type FencedChange, PgLedger } from '../../src/cluster/ledger.ts';
 import { assignShards, SHARD_COUNT } from '../../src/cluster/shards.ts';
-import { ManualClock } from '../../src/clock.ts';
 import { type FreshDatabase, freshDatabase } from '../support/cluster-services.ts';
 
 interface Recorder {
@@ -125,7 +125,10 @@ test('a joining node gets its rendezvous share by handoff, at most 32 shards a c
   }
   assert.equal(a.coordinator.heldShards(), want.get('a'));
   assert.equal(b.coordinator.heldShards(), want.get('b'));
-  assert.ok(b.record.acquired.every((entry) => entry.epoch === 2), 'a shard handed off is taken at epoch 2');
+  assert.ok(
+    b.record.acquired.every((entry) => entry.epoch === 2),
+    'a shard handed off is taken at epoch 2',
+  );
   // A graceful handoff is a release, not a loss: the new owner does not see a previous holder to mourn.
   assert.ok(b.record.acquired.every((entry) => entry.previous === 'a'));
   assert.equal(a.record.fenced, [], 'nothing was fenced');

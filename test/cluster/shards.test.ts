@@ -31,7 +31,10 @@ test('every member holds its share within ±10 % (bounded load), for 2 to 12 mem
       let total = 0;
       for (const [node, shards] of map) {
         total += shards.length;
-        assert.ok(Math.abs(shards.length - share) <= Math.max(1, share * 0.1), `${n} members: ${node} holds ${shards.length}, share ${share}`);
+        assert.ok(
+          Math.abs(shards.length - share) <= Math.max(1, share * 0.1),
+          `${n} members: ${node} holds ${shards.length}, share ${share}`,
+        );
       }
       assert.is(total, SHARD_COUNT, 'every shard has one owner');
     }
