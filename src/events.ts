@@ -37,6 +37,10 @@ export interface DomainEvent {
   tick: number;
   time: string;
   reason?: string;
+  /** Cluster mode: the node the domain runs on, its shard, and the lease epoch it runs under. */
+  node?: string;
+  shard?: number;
+  epoch?: number;
 }
 
 /** The supervisor event types. */

@@ -16,12 +16,15 @@ import type { TickGeneratorMsg } from '../actors/tick-generator.ts';
 import { TickCounter } from '../actors/tick-generator.ts';
 import type { ActorRef } from '../src/actor/actor-ref.ts';
 import { type ActorSystem, createActorSystem } from '../src/actor/actor-system.ts';
+import { ClusterRegistry } from '../src/cluster/cluster-registry.ts';
 import { ClusterStore } from '../src/cluster/cluster-store.ts';
 import { ClusterNode } from '../src/cluster/node.ts';
 import { ShardHost, shardSupervisorNames } from '../src/cluster/shard-host.ts';
 import { shardOf } from '../src/cluster/shards.ts';
 import { type DomainDeps, TickBus } from '../src/domain/index.ts';
 import { ThunderlineError } from '../src/errors.ts';
+import type { ThunderlineEvent } from '../src/events.ts';
+import { PubSub } from '../src/pubsub/index.ts';
 import { type RuntimeOptions, validateRuntimeOptions } from '../src/runtime/options.ts';
 import type { RegistryView } from '../src/runtime/registry-view.ts';
 import { Runtime, type RuntimeParts } from '../src/runtime/runtime.ts';
@@ -132,12 +135,18 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
           restarts: config.domainRestarts,
         })
       : undefined;
-    const infrastructure = extras.infrastructure?.({ system, registry: table, store, runId, deps, root: () => root }) ?? {};
+    // Cluster mode: lookups answer for every domain of the cluster (`src/cluster/cluster-registry.ts`).
+    const clusterRegistry = host ? new ClusterRegistry({ local: table, runsHere: (name) => host.find(name) !== undefined }) : undefined;
+    const registry: RegistryView = clusterRegistry ?? table;
+    // ...and the dashboard's stream serves every node's events, in the cluster stream's one order.
+    const feed = node ? new PubSub<ThunderlineEvent>(() => system.clock.wallNow()) : undefined;
+    const infrastructure = extras.infrastructure?.({ system, registry, store, runId, deps, root: () => root }) ?? {};
     const web = serverConfig
       ? serverChild({
           config: serverConfig,
           system,
-          registry: table,
+          registry,
+          ...(feed ? { events: feed } : {}),
           store,
           runId,
           version: VERSION,
@@ -170,7 +179,17 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     });
     root = parts.root;
     if (web) parts.serverUrl = web.url;
-    if (node && host) wireCluster(node, host, parts, { system, store: store as ClusterStore, runId, httpUrl: () => web?.url() ?? null });
+    if (node && host && clusterRegistry && feed) {
+      parts.registry = Object.assign(clusterRegistry, { flush: () => table.flush(), close: () => table.close?.() });
+      wireCluster(node, host, parts, {
+        system,
+        store: store as ClusterStore,
+        runId,
+        registry: clusterRegistry,
+        feed,
+        httpUrl: () => web?.url() ?? null,
+      });
+    }
     runtime = new Runtime(parts);
     await node?.start();
     // Resolve with every domain's start applied and on disk: lookups right after startRuntime
@@ -206,7 +225,14 @@ function wireCluster(
   node: ClusterNode,
   host: ShardHost,
   parts: RuntimeParts,
-  context: { system: ActorSystem; store: ClusterStore; runId: string; httpUrl: () => string | null },
+  context: {
+    system: ActorSystem;
+    store: ClusterStore;
+    runId: string;
+    registry: ClusterRegistry;
+    feed: PubSub<ThunderlineEvent>;
+    httpUrl: () => string | null;
+  },
 ): void {
   const root = parts.root;
   node.attach({

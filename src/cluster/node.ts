@@ -18,11 +18,14 @@ import os from 'node:os';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Clock } from '../clock.ts';
 import { ThunderlineError } from '../errors.ts';
-import type { ClusterEvent, ClusterEventType } from '../events.ts';
+import type { ClusterEvent, ClusterEventType, ThunderlineEvent } from '../events.ts';
 import { topicOf } from '../events.ts';
+import type { PubSub } from '../pubsub/index.ts';
 import { ClusterBus, type NodeCommand } from './bus.ts';
+import type { ClusterRegistry } from './cluster-registry.ts';
 import type { ClusterStore } from './cluster-store.ts';
 import { Coordinator } from './coordinator.ts';
+import { EventRelay } from './event-relay.ts';
 import { type ClusterView, type FencedChange, PgLedger } from './ledger.ts';
 import type { ShardHost } from './shard-host.ts';
 import { TickLeader } from './tick-leader.ts';
@@ -109,6 +112,10 @@ export interface NodeAttachment {
   host: ShardHost;
   store: ClusterStore;
   runId: string;
+  /** The cluster-wide registry the event stream keeps up to date. */
+  registry: ClusterRegistry;
+  /** Where every node's events go, in the stream's order (the dashboard's stream serves it). */
+  feed: PubSub<ThunderlineEvent>;
   /** Hands a cluster tick to the local tick generator. */
   deliverTick(tick: number, lateMs: number): void;
   /** The registry's pending changes, into the store's queue. */
@@ -139,6 +146,8 @@ export class ClusterNode {
   private leader!: TickLeader;
   private attachment!: NodeAttachment;
   private stopRelay: (() => void) | undefined;
+  private stopFeed: (() => void) | undefined;
+  private relay!: EventRelay;
   private lastDelivered = 0;
   private lastTickAt: number | undefined;
   private knownMembers = new Set<string>();
@@ -175,6 +184,13 @@ export class ClusterNode {
   attach(attachment: NodeAttachment): void {
     this.attachment = attachment;
     const { host, store, system } = attachment;
+    this.relay = new EventRelay({
+      bus: this.bus,
+      pubsub: system.pubsub,
+      nodeId: this.nodeId,
+      placement: { shardOf: (domain) => host.shardOf(domain), epochOf: (shard) => this.coordinator?.owns(shard) },
+      onError: (error) => this.storageFailed(error),
+    });
     this.leader = new TickLeader({
       ledger: this.ledger,
       bus: this.bus,
@@ -184,6 +200,16 @@ export class ClusterNode {
       intervalMs: this.intervalMs,
       leaseEpoch: () => this.coordinator.tickLeaseEpoch(),
       onGap: (missed) => this.publish('tick_gap', { missedTicks: missed }),
+      // The cluster's tick goes into the event stream once, from its leader.
+      onTick: (tick) =>
+        this.relay.send({
+          type: 'tick',
+          tick: tick.tick,
+          at: tick.dueAt - this.originMs,
+          time: new Date(tick.dueAt + tick.lateMs).toISOString(),
+          activeDomains: attachment.registry.activeCount(),
+          lateMs: tick.lateMs,
+        }),
       onError: (error) => this.publish('lease_storage_failed', { reason: describe(error) }),
     });
     this.coordinator = new Coordinator({
@@ -203,6 +229,9 @@ export class ClusterNode {
           await host.stop(shard, others ? 'handoff' : 'shutdown');
           await attachment.flushRegistry();
           await store.drain();
+          // Its domains' last events are stored by JetStream before the lease goes: the new
+          // owner's events come after them in the stream.
+          await this.relay.flush();
           this.publish('shard_released', { shards: [shard], reason: 'handoff' });
         },
         fenced: (shards, why) => {
@@ -235,6 +264,13 @@ export class ClusterNode {
       if (tick.node !== this.leaderNode) this.leaderNode = tick.node;
       this.attachment.deliverTick(tick.tick, tick.lateMs);
     });
+    const { registry, feed } = this.attachment;
+    this.stopFeed = await this.bus.onEvents(1, (_seq, events) => {
+      for (const event of events as ThunderlineEvent[]) {
+        registry.apply(event);
+        feed.publish(topicOf(event), event);
+      }
+    });
     this.bus.onChange(() => void this.coordinator.poke());
     this.bus.serveCommands((command) => this.command(command));
     await this.coordinator.start();
@@ -254,6 +290,8 @@ export class ClusterNode {
     this.coordinator?.halt();
     this.leader?.stop();
     this.stopRelay?.();
+    await this.relay?.close();
+    this.stopFeed?.();
     await this.bus.close();
     await this.ledger.close();
   }

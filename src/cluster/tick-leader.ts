@@ -11,7 +11,7 @@
  * await leader.lead(epoch);   // ticks until the lease is lost or stop()
  */
 import type { Clock, TimerHandle } from '../clock.ts';
-import type { ClusterBus } from './bus.ts';
+import type { ClusterBus, ClusterTick } from './bus.ts';
 import type { PgLedger } from './ledger.ts';
 
 /** Options of {@link TickLeader}. */
@@ -27,6 +27,8 @@ export interface TickLeaderOptions {
   leaseEpoch(): number | undefined;
   /** Deadlines were skipped: `missed` of them had no tick. */
   onGap(missed: number): void;
+  /** A tick was recorded and published. */
+  onTick(tick: ClusterTick): void;
   /** Recording or publishing failed; the next deadline tries again. */
   onError(error: unknown): void;
 }
@@ -93,8 +95,10 @@ export class TickLeader {
         if (this.lastIndex !== undefined && index > this.lastIndex + 1) this.options.onGap(index - this.lastIndex - 1);
         this.lastTick = n;
         this.lastIndex = index;
-        await bus.publishTick({ tick: n, dueAt, lateMs: Math.max(0, recordedAt - dueAt), node: nodeId, epoch });
+        const tick: ClusterTick = { tick: n, dueAt, lateMs: Math.max(0, recordedAt - dueAt), node: nodeId, epoch };
+        await bus.publishTick(tick);
         this.published += 1;
+        this.options.onTick(tick);
       } else {
         // Fenced (the lease moved) or the number is taken: re-read, and let the lease decide.
         this.lastTick = (await ledger.lastTick()).n;

@@ -25,6 +25,9 @@ export interface DomainStatus {
   updatedAt: number;
   /** The reason of the latest crash, deactivation or failure, if any. */
   reason: string | undefined;
+  /** Cluster mode: the node it runs (or last ran) on, and the shard lease epoch. */
+  node?: string;
+  epoch?: number;
 }
 
 /** One status change, as kept in memory (the last 100) and on disk. */

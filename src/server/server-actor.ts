@@ -12,6 +12,8 @@
 import { spawnActor } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Behaviour } from '../actor/behaviour.ts';
+import type { ThunderlineEvent } from '../events.ts';
+import type { PubSub } from '../pubsub/index.ts';
 import type { ChildSpec } from '../supervisor/spec.ts';
 import { EventHub } from './event-hub.ts';
 import { EventServer, type EventServerDeps } from './event-server.ts';
@@ -25,6 +27,8 @@ export interface ServerChildInput extends Omit<EventServerDeps, 'hub' | 'clock'>
   config: ServerConfig;
   /** The system whose pubsub the hub follows and whose clock the server reads. */
   system: ActorSystem;
+  /** The events the stream serves; default the system's pubsub (cluster mode: every node's events). */
+  events?: PubSub<ThunderlineEvent>;
 }
 
 /** The web server's child spec, its hub, and the running server (if any). */
@@ -43,7 +47,7 @@ export const WEB_SERVER_ID = 'web_server';
 /** Builds the web server's child spec. The hub subscribes to every event at once. */
 export function serverChild(input: ServerChildInput): ServerChild {
   const { config } = input;
-  const hub = new EventHub(input.system.pubsub, {
+  const hub = new EventHub(input.events ?? input.system.pubsub, {
     replayBufferSize: config.replayBufferSize,
     coalesceMs: config.coalesceMs,
     maxBatchEvents: config.maxBatchEvents,
