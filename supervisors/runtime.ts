@@ -14,7 +14,11 @@ import { randomUUID } from 'node:crypto';
 import { DomainRegistryTable } from '../actors/domain-registry.ts';
 import { TickCounter } from '../actors/tick-generator.ts';
 import { type ActorSystem, createActorSystem } from '../src/actor/actor-system.ts';
+import type { DomainDefinition } from '../src/domain/define-domain.ts';
+import type { DomainPanel } from '../src/domain/domain-panel.ts';
 import { type DomainDeps, TickBus } from '../src/domain/index.ts';
+import { ActorObserver } from '../src/observer/actor-observer.ts';
+import { LoadSampler } from '../src/observer/load-sampler.ts';
 import { type RuntimeOptions, validateRuntimeOptions } from '../src/runtime/options.ts';
 import type { RegistryView } from '../src/runtime/registry-view.ts';
 import { Runtime } from '../src/runtime/runtime.ts';
@@ -58,6 +62,8 @@ export interface RuntimeExtras {
    * the crashed domain it held is recorded `failed`.
    */
   domainSupervisors?: readonly string[];
+  /** Domains the infrastructure runs besides `domains`, for their panels (`inspect`). */
+  moreDomains?: readonly DomainDefinition[];
 }
 
 /** What {@link RuntimeExtras.infrastructure} receives. */
@@ -81,6 +87,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
   const runId = randomUUID();
   const startedAtMs = system.clock.now();
   let runtime: Runtime | undefined;
+  let web: ReturnType<typeof serverChild> | undefined;
   try {
     store.beginRun({
       runId,
@@ -100,7 +107,11 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     };
     let root: SupervisorRef | undefined;
     const infrastructure = extras.infrastructure?.({ system, registry: table, store, runId, deps, root: () => root }) ?? {};
-    const web = serverConfig
+    const panels = new Map<string, () => DomainPanel | Promise<DomainPanel>>();
+    for (const definition of [...config.domains, ...(extras.moreDomains ?? [])]) {
+      if (definition.inspect) panels.set(definition.name, definition.inspect);
+    }
+    web = serverConfig
       ? serverChild({
           config: serverConfig,
           system,
@@ -110,10 +121,28 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
           version: VERSION,
           tickInterval: config.tickInterval,
           tree: () => root?.tree() ?? null,
+          observer: new ActorObserver(
+            system,
+            () => root,
+            (name) => table.domainStatus(name) !== undefined,
+          ),
+          load: new LoadSampler({ system, tickBus }),
+          panels: {
+            names: () => [...panels.keys()],
+            inspect: async (name) => (panels.get(name) as () => DomainPanel | Promise<DomainPanel>)(),
+          },
         })
       : undefined;
     const parts = await wireRuntime({
       ...infrastructure,
+      ...(web
+        ? {
+            beforeClose: async () => {
+              web?.close();
+              await infrastructure.beforeClose?.();
+            },
+          }
+        : {}),
       web: [...(infrastructure.web ?? []), ...(web ? [web.spec] : [])],
       system,
       store,
@@ -134,13 +163,19 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       domainRestarts: config.domainRestarts,
     });
     root = parts.root;
-    if (web) parts.serverUrl = web.url;
+    const server = web;
+    if (server) {
+      parts.serverUrl = server.url;
+      parts.operatorToken = () => server.operatorToken;
+    }
+    parts.panels = panels;
     runtime = new Runtime(parts);
     // Resolve with every domain's start applied and on disk: lookups right after startRuntime
     // are exact, and the first tick does not pay for writing the `waiting` rows.
     await parts.flushRegistry();
     return runtime;
   } catch (error) {
+    web?.close();
     // The tree is up (the first write failed): stop it as a run does, which closes the store.
     if (runtime) {
       await runtime.stop(`start failed: ${error instanceof Error ? error.message : String(error)}`);

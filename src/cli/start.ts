@@ -190,6 +190,8 @@ async function run(
     { disable: config.disable, beforeStart },
   );
   if (runtime.serverUrl) io.out(`viewer: ${runtime.serverUrl}`);
+  // The dashboard's kill and restart buttons need the token; only whoever started the runtime sees it.
+  if (runtime.operatorUrl) io.out(`operator: ${runtime.operatorUrl}`);
   const onSignal = (signal: string) => {
     io.err(`thunderline: ${signal} received, shutting down`);
     // stop() never rejects: a failure while stopping is the exit below (reported, exit 1).
