@@ -66,6 +66,11 @@
         for (const [x, y] of line.points) ctx.fillRect(px(x) - 2, py(y) - 2, 5, 5);
         return;
       }
+      if (line.points.length === 1) {
+        const [x, y] = line.points[0];
+        ctx.fillRect(px(x) - 2, py(y) - 2, 5, 5);
+        return;
+      }
       ctx.beginPath();
       line.points.forEach(([x, y], position) => {
         if (position === 0) ctx.moveTo(px(x), py(y));
@@ -535,6 +540,12 @@
         ctx.fillStyle = STATUS_COLORS[change.status] || '#555';
         ctx.fillRect(x0, y + 2, Math.max(2, x(next ? next.occurredAt : end) - x0), rowHeight - 4);
       });
+      // Crashes and failures last, as marks over the spans, so an instant one is never hidden.
+      for (const change of changes) {
+        if (change.status !== 'crashed' && change.status !== 'failed') continue;
+        ctx.fillStyle = STATUS_COLORS[change.status];
+        ctx.fillRect(x(change.occurredAt) - 1, y, 3, rowHeight);
+      }
     });
     ctx.fillStyle = '#7d8a96';
     ctx.fillText('start', left, names.length * rowHeight + 10);
