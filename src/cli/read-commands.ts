@@ -67,11 +67,12 @@ nothing; works while "thunderline start" runs on it.
   --json        print JSON: { run, domains }`;
 
 /** Help text of `history`. */
-export const HISTORY_HELP = `Usage: thunderline history [--db <path>] [--domain <name>] [--limit <n>] [--json]
+export const HISTORY_HELP = `Usage: thunderline history [--db <path>] [--run <id>] [--domain <name>] [--limit <n>] [--json]
 
 Prints domain status changes, newest first.
 
   --db <path>       the database file (default ${DEFAULT_DB})
+  --run <id>        only this run's changes (as the dashboard's past runs, GET /api/history?run=)
   --domain <name>   only this domain
   --limit <n>       at most n rows (default 50)
   --json            print JSON, one array`;
@@ -112,6 +113,7 @@ export function runHistory(argv: string[], io: CliIo): number {
   const { values } = parseFlags('history', argv, {
     db: { type: 'string' },
     domain: { type: 'string' },
+    run: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -122,7 +124,18 @@ export function runHistory(argv: string[], io: CliIo): number {
   const limit = parseIntegerFlag('--limit', values.limit, 1) ?? 50;
   const store = openForReading(values.db ?? DEFAULT_DB);
   try {
-    const rows = store.readHistory(values.domain === undefined ? { limit } : { domain: values.domain, limit });
+    const run = values.run;
+    if (run !== undefined && !store.readRuns(1000).some((candidate) => candidate.runId === run)) {
+      const known = store.readRuns(5).map((candidate) => candidate.runId);
+      throw usageError(
+        `--run ${JSON.stringify(run)}: no such run in ${values.db ?? DEFAULT_DB}; latest runs: ${known.join(', ') || '(none)'}`,
+      );
+    }
+    const rows = store.readHistory({
+      limit,
+      ...(values.domain === undefined ? {} : { domain: values.domain }),
+      ...(run === undefined ? {} : { runId: run }),
+    });
     if (values.json) {
       io.out(JSON.stringify(rows, null, 2));
       return EXIT.ok;
