@@ -427,17 +427,7 @@
     const top = 4;
     const left = 110;
     const axis = 18;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth || 600;
-    const height = Math.max(60, top + names.length * rowHeight + axis);
-    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-      canvas.width = Math.round(width * ratio);
-      canvas.height = Math.round(height * ratio);
-      canvas.style.height = `${height}px`;
-    }
-    const ctx = canvas.getContext('2d');
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    const { ctx, width } = fitCanvas(canvas, Math.max(60, top + names.length * rowHeight + axis));
     const now = Date.now();
     // The scale follows the run's age (from 20 s to 30 min), so a new run's timeline is filled.
     const span = Math.min(TIMELINE_MAX_MS, Math.max(TIMELINE_MIN_MS, (now - (state.runStartedAt ?? now)) * 1.1));
@@ -476,6 +466,22 @@
     }
   }
 
+  /** A canvas sized to its box and the device pixel ratio, cleared; its 2D context and size. */
+  function fitCanvas(canvas, height) {
+    const ratio = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth || 300;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+      canvas.style.height = `${height}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = '11px system-ui, sans-serif';
+    return { ctx, width, height };
+  }
+
   function durationText(ms) {
     if (ms < 90_000) return `${Math.round(ms / 1000)}s`;
     return `${Math.round(ms / 60_000)}m`;
@@ -499,7 +505,7 @@
   }, 5000);
   renderLegend();
   // The observer views (observer.js) share the connection's helpers and state.
-  window.thunderline = { api, state, STATUS_COLORS, el, scheduleRender };
+  window.thunderline = { api, state, STATUS_COLORS, el, fitCanvas, scheduleRender };
   api('/api/runs')
     .then((body) => {
       const current = body.runs.find((run) => run.runId === body.current);

@@ -5,28 +5,12 @@
 (() => {
   const shared = window.thunderline;
   if (!shared) return;
-  const { api, state, STATUS_COLORS, el } = shared;
+  const { api, state, STATUS_COLORS, el, fitCanvas } = shared;
   const REFRESH_MS = 2000;
   const $ = (id) => document.getElementById(id);
   const token = new URLSearchParams(location.search).get('token');
   const STATE_COLORS = { done: '#009e73', best: '#009e73', running: '#e69f00', pending: '#999999', failed: '#d55e00', tried: '#56b4e9' };
   const SERIES_COLORS = ['#56b4e9', '#e69f00', '#009e73', '#cc79a7', '#f0e442', '#0072b2'];
-
-  /** A canvas sized to its box and the device pixel ratio; returns its 2D context and size. */
-  function fitCanvas(canvas, height) {
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth || 300;
-    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-      canvas.width = Math.round(width * ratio);
-      canvas.height = Math.round(height * ratio);
-      canvas.style.height = `${height}px`;
-    }
-    const ctx = canvas.getContext('2d');
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
-    ctx.font = '11px system-ui, sans-serif';
-    return { ctx, width, height };
-  }
 
   /** Plots series of [x, y] points with axes; `style` is line, points or step. */
   function plot(canvas, series, options) {
