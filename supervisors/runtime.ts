@@ -21,9 +21,13 @@ import { ClusterStore } from '../src/cluster/cluster-store.ts';
 import { ClusterNode } from '../src/cluster/node.ts';
 import { ShardHost, shardSupervisorNames } from '../src/cluster/shard-host.ts';
 import { shardOf } from '../src/cluster/shards.ts';
+import type { DomainDefinition } from '../src/domain/define-domain.ts';
+import type { DomainPanel } from '../src/domain/domain-panel.ts';
 import { type DomainDeps, TickBus } from '../src/domain/index.ts';
 import { ThunderlineError } from '../src/errors.ts';
 import type { ThunderlineEvent } from '../src/events.ts';
+import { ActorObserver } from '../src/observer/actor-observer.ts';
+import { LoadSampler } from '../src/observer/load-sampler.ts';
 import { PubSub } from '../src/pubsub/index.ts';
 import { type RuntimeOptions, validateRuntimeOptions } from '../src/runtime/options.ts';
 import type { RegistryView } from '../src/runtime/registry-view.ts';
@@ -69,6 +73,8 @@ export interface RuntimeExtras {
    * the crashed domain it held is recorded `failed`.
    */
   domainSupervisors?: readonly string[];
+  /** Domains the infrastructure runs besides `domains`, for their panels (`inspect`). */
+  moreDomains?: readonly DomainDefinition[];
 }
 
 /** What {@link RuntimeExtras.infrastructure} receives. */
@@ -90,6 +96,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
   const system = createActorSystem(config.clock ? { clock: config.clock } : {});
   let node: ClusterNode | undefined;
   let store: RegistryStore;
+  let clusterStore: ClusterStore | undefined;
   if (config.cluster) {
     try {
       node = await ClusterNode.open(config.cluster, { intervalMs: config.tickInterval as number, clock: system.clock });
@@ -99,7 +106,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     }
     const cluster = node;
     // A change is written under the epoch this node holds its domain's shard at when it is queued.
-    store = new ClusterStore({
+    store = clusterStore = new ClusterStore({
       ledger: cluster.ledger,
       placement: { shardOf: (domain) => shardOf(domain), epochOf: (shard) => cluster.coordinator?.owns(shard) },
       onError: (error) => cluster.storageFailed(error),
@@ -108,6 +115,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
   const runId = randomUUID();
   const startedAtMs = system.clock.now();
   let runtime: Runtime | undefined;
+  let web: ReturnType<typeof serverChild> | undefined;
   try {
     store.beginRun({
       runId,
@@ -141,7 +149,11 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     // ...and the dashboard's stream serves every node's events, in the cluster stream's one order.
     const feed = node ? new PubSub<ThunderlineEvent>(() => system.clock.wallNow()) : undefined;
     const infrastructure = extras.infrastructure?.({ system, registry, store, runId, deps, root: () => root }) ?? {};
-    const web = serverConfig
+    const panels = new Map<string, () => DomainPanel | Promise<DomainPanel>>();
+    for (const definition of [...config.domains, ...(extras.moreDomains ?? [])]) {
+      if (definition.inspect) panels.set(definition.name, definition.inspect);
+    }
+    web = serverConfig
       ? serverChild({
           config: serverConfig,
           system,
@@ -152,10 +164,28 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
           version: VERSION,
           tickInterval: config.tickInterval,
           tree: () => root?.tree() ?? null,
+          observer: new ActorObserver(
+            system,
+            () => root,
+            (name) => table.domainStatus(name) !== undefined,
+          ),
+          load: new LoadSampler({ system, tickBus }),
+          panels: {
+            names: () => [...panels.keys()],
+            inspect: async (name) => (panels.get(name) as () => DomainPanel | Promise<DomainPanel>)(),
+          },
         })
       : undefined;
     const parts = await wireRuntime({
       ...infrastructure,
+      ...(web
+        ? {
+            beforeClose: async () => {
+              web?.close();
+              await infrastructure.beforeClose?.();
+            },
+          }
+        : {}),
       web: [...(infrastructure.web ?? []), ...(web ? [web.spec] : [])],
       system,
       store,
@@ -178,12 +208,17 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       domainRestarts: config.domainRestarts,
     });
     root = parts.root;
-    if (web) parts.serverUrl = web.url;
-    if (node && host && clusterRegistry && feed) {
+    const server = web;
+    if (server) {
+      parts.serverUrl = server.url;
+      parts.operatorToken = () => server.operatorToken;
+    }
+    parts.panels = panels;
+    if (node && host && clusterRegistry && feed && clusterStore) {
       parts.registry = Object.assign(clusterRegistry, { flush: () => table.flush(), close: () => table.close?.() });
       wireCluster(node, host, parts, {
         system,
-        store: store as ClusterStore,
+        store: clusterStore,
         runId,
         registry: clusterRegistry,
         feed,
@@ -197,6 +232,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     await parts.flushRegistry();
     return runtime;
   } catch (error) {
+    web?.close();
     // The tree is up (the first write failed): stop it as a run does, which closes the store.
     if (runtime) {
       await runtime.stop(`start failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -158,6 +158,7 @@ export function thunderlineTree(options: ThunderlineTreeOptions = {}): Thunderli
     extras() {
       const extras: RuntimeExtras = {
         domainSupervisors: [EARLY_INFRASTRUCTURE_SUPERVISOR, LATE_INFRASTRUCTURE_SUPERVISOR],
+        moreDomains: [...tree.earlyInfrastructure, ...tree.lateInfrastructure],
         infrastructure: ({ system, registry: runtimeRegistry, deps, runId }) => {
           options.beforeStart?.({ runId, system });
           bound.view = runtimeRegistry;

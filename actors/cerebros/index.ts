@@ -1,6 +1,7 @@
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { type CerebrosStore, type CerebrosTrialRow, openCerebrosStore } from './cerebros-store.ts';
+import { trialsPanel } from './panel.ts';
 import { type CerebrosSummary, spawnTrialRunner, type TrialRunnerMsg } from './trial-runner.ts';
 
 export { type CerebrosRunRow, type CerebrosStore, type CerebrosTrialRow, openCerebrosStore } from './cerebros-store.ts';
@@ -38,7 +39,14 @@ export function cerebrosDomain(options: CerebrosOptions = {}): CerebrosDomain {
       ...(options.seed !== undefined ? { seed: options.seed } : {}),
     }),
   );
-  const definition = defineDomain({ name: 'cerebros', children: [runner.spec] });
+  const definition = defineDomain({
+    name: 'cerebros',
+    children: [runner.spec],
+    inspect: async () => {
+      const ref = runner.running();
+      return trialsPanel(await ref.call<CerebrosSummary>({ type: 'summary' }), await ref.call<CerebrosTrialRow[]>({ type: 'trials' }));
+    },
+  });
   return {
     ...definition,
     summary: async () => runner.running().call<CerebrosSummary>({ type: 'summary' }),

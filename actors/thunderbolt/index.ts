@@ -1,6 +1,7 @@
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { type AutomatonMsg, type AutomatonOptions, type AutomatonSnapshot, spawnAutomaton } from './automaton.ts';
+import { automatonPanel } from './panel.ts';
 
 export type { AutomatonMsg, AutomatonOptions, AutomatonSnapshot } from './automaton.ts';
 export { TRIAL_REQUESTED, TRIAL_REQUESTED_TOPIC, type TrialRequest } from './cerebros-bridge.ts';
@@ -20,7 +21,11 @@ export function thunderboltDomain(options: AutomatonOptions = {}): ThunderboltDo
   const automaton = trackedChild<AutomatonMsg>('thunderbolt', 'automaton', 'the automaton', ({ system }) =>
     spawnAutomaton(system, options),
   );
-  const definition = defineDomain({ name: 'thunderbolt', children: [automaton.spec] });
+  const definition = defineDomain({
+    name: 'thunderbolt',
+    children: [automaton.spec],
+    inspect: async () => automatonPanel(await automaton.running().call<AutomatonSnapshot>({ type: 'snapshot' })),
+  });
   return {
     ...definition,
     snapshot: async () => automaton.running().call<AutomatonSnapshot>({ type: 'snapshot' }),

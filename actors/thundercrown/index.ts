@@ -1,6 +1,7 @@
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { ActivationPolicy, type ActivationPolicyOptions } from './activation-policy.ts';
+import { governancePanel } from './panel.ts';
 import { type LedgerSnapshot, type RefusalLedgerMsg, spawnRefusalLedger } from './refusal-ledger.ts';
 
 export { ActivationPolicy, type ActivationPolicyOptions, REFUSED, type Refusal } from './activation-policy.ts';
@@ -19,7 +20,11 @@ export function thundercrownDomain(options: ActivationPolicyOptions = {}): Thund
   const ledger = trackedChild<RefusalLedgerMsg>('thundercrown', 'refusal_ledger', 'the refusal ledger', ({ system }) =>
     spawnRefusalLedger(system, policy),
   );
-  const definition = defineDomain({ name: 'thundercrown', children: [ledger.spec] });
+  const definition = defineDomain({
+    name: 'thundercrown',
+    children: [ledger.spec],
+    inspect: async () => governancePanel(await ledger.running().call<LedgerSnapshot>({ type: 'ledger' })),
+  });
   return {
     ...definition,
     policy,

@@ -19,6 +19,7 @@ import {
   type EventBufferStats,
   spawnEventBuffer,
 } from './event-buffer.ts';
+import { bufferPanel } from './panel.ts';
 
 export type { BufferedEvent, EventBufferOptions, EventBufferStats } from './event-buffer.ts';
 
@@ -46,7 +47,17 @@ export function thunderflowDomain(options: EventBufferOptions = {}): Thunderflow
   const buffer = trackedChild<EventBufferMsg>('thunderflow', 'event_buffer', 'the event buffer', ({ system }) =>
     spawnEventBuffer(system, options),
   );
-  const definition = defineDomain({ name: 'thunderflow', children: [buffer.spec] });
+  const definition = defineDomain({
+    name: 'thunderflow',
+    children: [buffer.spec],
+    inspect: async () => {
+      const ref = buffer.running();
+      return bufferPanel(
+        await ref.call<EventBufferStats>({ type: 'stats' }),
+        await ref.call<BufferedEvent[]>({ type: 'latest', limit: 8 }),
+      );
+    },
+  });
   const running = (): ActorRef<EventBufferMsg> => buffer.running();
   return {
     ...definition,

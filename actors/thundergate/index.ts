@@ -1,6 +1,7 @@
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { type HealthMonitorMsg, type HealthMonitorOptions, type HealthReport, spawnHealthMonitor } from './health-monitor.ts';
+import { healthPanel } from './panel.ts';
 
 export { evaluateHealth, HEALTH, type HealthMonitorOptions, type HealthReport, type HealthStatus } from './health-monitor.ts';
 
@@ -19,7 +20,11 @@ export function thundergateDomain(options: HealthMonitorOptions): ThundergateDom
   const monitor = trackedChild<HealthMonitorMsg>('thundergate', 'health_monitor', 'the health monitor', ({ system }) =>
     spawnHealthMonitor(system, options),
   );
-  const definition = defineDomain({ name: 'thundergate', children: [monitor.spec] });
+  const definition = defineDomain({
+    name: 'thundergate',
+    children: [monitor.spec],
+    inspect: async () => healthPanel(await monitor.running().call<HealthReport>({ type: 'health' })),
+  });
   return {
     ...definition,
     health: async () => monitor.running().call<HealthReport>({ type: 'health' }),

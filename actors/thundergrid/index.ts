@@ -1,6 +1,7 @@
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { describeValue, ThunderlineError } from '../../src/errors.ts';
+import { zonesPanel } from './panel.ts';
 import { spawnZoneMap, type ZoneMapMsg, type ZoneMapOptions, type ZoneOccupancy } from './zone-map.ts';
 
 export { computeOccupancy, OCCUPANCY, type ZoneMapOptions, type ZoneOccupancy, zoneOf } from './zone-map.ts';
@@ -21,7 +22,11 @@ export function thundergridDomain(options: ZoneMapOptions): ThundergridDomain {
     throw new ThunderlineError('ERR_INVALID_OPTION', `thundergrid: zones must be an integer >= 1, got ${describeValue(options.zones)}`);
   }
   const zoneMap = trackedChild<ZoneMapMsg>('thundergrid', 'zone_map', 'the zone map', ({ system }) => spawnZoneMap(system, options));
-  const definition = defineDomain({ name: 'thundergrid', children: [zoneMap.spec] });
+  const definition = defineDomain({
+    name: 'thundergrid',
+    children: [zoneMap.spec],
+    inspect: async () => zonesPanel(await zoneMap.running().call<ZoneOccupancy[]>({ type: 'occupancy' })),
+  });
   return {
     ...definition,
     occupancy: async () => zoneMap.running().call<ZoneOccupancy[]>({ type: 'occupancy' }),

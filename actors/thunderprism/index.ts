@@ -1,6 +1,7 @@
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
 import { type DecisionDag, type DecisionTrailMsg, spawnDecisionTrail } from './decision-trail.ts';
+import { trailPanel } from './panel.ts';
 
 export type { DecisionDag, PrismEdge, PrismNode } from './decision-trail.ts';
 
@@ -15,7 +16,11 @@ export function thunderprismDomain(): ThunderprismDomain {
   const trail = trackedChild<DecisionTrailMsg>('thunderprism', 'decision_trail', 'the decision trail', ({ system }) =>
     spawnDecisionTrail(system),
   );
-  const definition = defineDomain({ name: 'thunderprism', children: [trail.spec] });
+  const definition = defineDomain({
+    name: 'thunderprism',
+    children: [trail.spec],
+    inspect: async () => trailPanel(await trail.running().call<DecisionDag>({ type: 'dag' })),
+  });
   return {
     ...definition,
     dag: async () => trail.running().call<DecisionDag>({ type: 'dag' }),

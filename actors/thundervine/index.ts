@@ -1,5 +1,6 @@
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
+import { workflowPanel } from './panel.ts';
 import { DEFAULT_WORKFLOW, validateWorkflow, type Workflow } from './workflow.ts';
 import { spawnWorkflowRunner, type WorkflowRunnerMsg, type WorkflowSnapshot } from './workflow-runner.ts';
 
@@ -29,7 +30,11 @@ export function thundervineDomain(options: ThundervineOptions = {}): Thundervine
   const runner = trackedChild<WorkflowRunnerMsg>('thundervine', 'workflow_runner', 'the workflow runner', ({ system }) =>
     spawnWorkflowRunner(system, { workflow, repeat: options.repeat ?? true }),
   );
-  const definition = defineDomain({ name: 'thundervine', children: [runner.spec] });
+  const definition = defineDomain({
+    name: 'thundervine',
+    children: [runner.spec],
+    inspect: async () => workflowPanel(workflow, await runner.running().call<WorkflowSnapshot>({ type: 'snapshot' })),
+  });
   return {
     ...definition,
     snapshot: async () => runner.running().call<WorkflowSnapshot>({ type: 'snapshot' }),

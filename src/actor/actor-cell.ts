@@ -33,6 +33,9 @@ export const DEFAULT_CALL_TIMEOUT_MS = 5000;
 /** `starting`: init not done; `running`; `stopping`: terminate running; `dead`: final. */
 type Status = 'starting' | 'running' | 'stopping' | 'dead';
 
+/** One turn in this many (per cell, the first included) is timed for {@link ActorCell.busyMs}. */
+const TIMED_TURN_MASK = 63;
+
 /** @internal the actor behind an {@link ActorRef}: one incarnation */
 export class ActorCell<S, M extends Message, A> extends ExitLinks implements ActorRef<M>, Runnable {
   readonly id: string;
@@ -50,6 +53,14 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   private pending: Set<PendingCall> | undefined;
   private abort: AbortController | undefined;
   private readonly castContext: CellContext<M>;
+  /** Messages handled so far (init, casts, calls, queries, stop), for the observer (`/api/actors`). */
+  handled = 0;
+  /** Turns on the run queue so far; every 64th (the first included) is timed. */
+  private turns = 0;
+  private timedTurns = 0;
+  private timedMs = 0;
+  /** The actor whose handler was running when this one was created (Erlang's `$ancestors`), if any. */
+  readonly spawnedBy: string | undefined;
 
   constructor(
     readonly system: ActorSystem,
@@ -60,6 +71,16 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
     this.name = name;
     this.id = system.nextActorId(name);
     this.castContext = new CellContext<M>(this, noReply);
+    this.spawnedBy = system.runningActor;
+    system.liveCells.add(this);
+  }
+
+  /**
+   * Time spent in this actor's handlers (the synchronous part of each), ms: estimated from every
+   * 64th turn on the run queue, so that timing costs the hot path almost nothing.
+   */
+  get busyMs(): number {
+    return this.timedTurns === 0 ? 0 : (this.timedMs / this.timedTurns) * this.turns;
   }
 
   get alive(): boolean {
@@ -74,6 +95,11 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   /** The nact reference of this actor: nact's `dispatch`/`query` to it reach this mailbox. */
   get nactRef(): Ref<unknown> | undefined {
     return this.nact;
+  }
+
+  /** @internal `starting`, `running`, `stopping` or `dead`, for the observer */
+  get lifecycle(): string {
+    return this.status;
   }
 
   /** Messages waiting in the mailbox. */
@@ -160,6 +186,12 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
     // `queued` stays true for the whole turn, so a message sent to this cell meanwhile (by its own
     // handler, say) does not queue it a second time: the loop below takes that message too.
     let handled = 0;
+    const system = this.system;
+    const timed = (this.turns & TIMED_TURN_MASK) === 0;
+    this.turns += 1;
+    const startedAt = timed ? performance.now() : 0;
+    const outer = system.runningActor;
+    system.runningActor = this.id;
     while (handled < budget && !this.waiting && this.status !== 'dead') {
       const message = this.takeMessage();
       if (message === EMPTY) break;
@@ -169,8 +201,15 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
       } catch (error) {
         // receive contains handler failures; anything else is a bug: never leave the cell queued for good.
         this.queued = false;
+        system.runningActor = outer;
         throw error;
       }
+    }
+    system.runningActor = outer;
+    this.handled += handled;
+    if (timed) {
+      this.timedMs += performance.now() - startedAt;
+      this.timedTurns += 1;
     }
     if (this.waiting || this.status === 'dead' || !this.hasMessages()) {
       this.queued = false;
@@ -363,6 +402,7 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
 
   private finish(reason: unknown, phase: ExitSignal['phase'], messageType: string | undefined): void {
     this.status = 'dead';
+    this.system.liveCells.delete(this);
     this.waiting = false;
     this.clearMessages();
     const actor = this.nactActor;

@@ -16,6 +16,12 @@ import { PubSub } from '../pubsub/index.ts';
 import { emitTelemetry } from '../telemetry/index.ts';
 import { RunQueue } from './run-queue.ts';
 
+/** @internal what the system keeps of a live actor cell (the cell itself; typed loosely to avoid an import cycle) */
+export interface LiveCell {
+  readonly id: string;
+  readonly name: string;
+}
+
 /** Options of {@link createActorSystem}. */
 export interface ActorSystemOptions {
   /** Time source for call timeouts and everything built on the system; default the real clock. */
@@ -34,6 +40,10 @@ export class ActorSystem {
   readonly nactName: string;
   /** @internal the scheduler every actor of this system shares */
   readonly runQueue = new RunQueue();
+  /** @internal every actor cell not yet dead, for the observer (`/api/actors`); cells add and remove themselves */
+  readonly liveCells = new Set<LiveCell>();
+  /** @internal the id of the actor whose turn is running now, if any (a new cell records it as `spawnedBy`) */
+  runningActor: string | undefined = undefined;
   private deadLetterCount = 0;
   private actorSeq = 0;
   private stopped = false;

@@ -68,11 +68,12 @@ nothing; works while "thunderline start" runs on it.
   --json        print JSON: { run, domains }`;
 
 /** Help text of `history`. */
-export const HISTORY_HELP = `Usage: thunderline history [--db <path>] [--domain <name>] [--limit <n>] [--json]
+export const HISTORY_HELP = `Usage: thunderline history [--db <path>] [--run <id>] [--domain <name>] [--limit <n>] [--json]
 
 Prints domain status changes, newest first.
 
   --db <path>       the database file (default ${DEFAULT_DB}), or a cluster's ledger: postgres://…
+  --run <id>        only this run's changes (as the dashboard's past runs, GET /api/history?run=)
   --domain <name>   only this domain
   --limit <n>       at most n rows (default 50)
   --json            print JSON, one array`;
@@ -137,6 +138,7 @@ export async function runHistory(argv: string[], io: CliIo): Promise<number> {
   const { values } = parseFlags('history', argv, {
     db: { type: 'string' },
     domain: { type: 'string' },
+    run: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -146,7 +148,19 @@ export async function runHistory(argv: string[], io: CliIo): Promise<number> {
   }
   const limit = parseIntegerFlag('--limit', values.limit, 1) ?? 50;
   const db = values.db ?? DEFAULT_DB;
-  const query = values.domain === undefined ? { limit } : { domain: values.domain, limit };
+  const run = values.run;
+  if (run !== undefined) {
+    const runs = (await readLedger(db, { runs: 1000 })).runs;
+    if (!runs.some((candidate) => candidate.runId === run)) {
+      const known = runs.slice(0, 5).map((candidate) => candidate.runId);
+      throw usageError(`--run ${JSON.stringify(run)}: no such run in ${db}; latest runs: ${known.join(', ') || '(none)'}`);
+    }
+  }
+  const query = {
+    limit,
+    ...(values.domain === undefined ? {} : { domain: values.domain }),
+    ...(run === undefined ? {} : { runId: run }),
+  };
   const rows = (await readLedger(db, { history: query })).history;
   if (values.json) {
     io.out(JSON.stringify(rows, null, 2));

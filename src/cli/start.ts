@@ -255,6 +255,8 @@ async function run(
   if (runtime.serverUrl) io.out(`viewer: ${runtime.serverUrl}`);
   const cluster = runtime.cluster();
   if (cluster) io.out(`node ${cluster.node}: member of ${cluster.members.length} node(s), holding ${cluster.shards.length} of 256 shards`);
+  // The dashboard's kill and restart buttons need the token; only whoever started the runtime sees it.
+  if (runtime.operatorUrl) io.out(`operator: ${runtime.operatorUrl}`);
   const onSignal = (signal: string) => {
     io.err(`thunderline: ${signal} received, shutting down`);
     // stop() never rejects: a failure while stopping is the exit below (reported, exit 1).

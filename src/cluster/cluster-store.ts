@@ -12,7 +12,17 @@
  * store.writeBatch(changes);   // queued, stamped with shard and epoch
  * await store.drain();         // written (or fenced off)
  */
-import type { DomainRow, HistoryQuery, HistoryRow, RegistryStore, RunRow, RunStart, StatusChange } from '../store/registry-store.ts';
+import type {
+  DomainRow,
+  HistoryQuery,
+  HistoryRow,
+  OperatorActionRecord,
+  OperatorActionRow,
+  RegistryStore,
+  RunRow,
+  RunStart,
+  StatusChange,
+} from '../store/registry-store.ts';
 import { type FencedChange, type PgLedger, redactUrl } from './ledger.ts';
 
 /** Where a domain lives: its shard, and the epoch this node holds that shard at (undefined: not held). */
@@ -49,6 +59,7 @@ export class ClusterStore implements RegistryStore {
   private readonly runs = new Map<string, RunRow>();
   private readonly domains = new Map<string, DomainRow>();
   private readonly history: HistoryRow[] = [];
+  private readonly actions: OperatorActionRow[] = [];
   private nextId = 1;
   private readonly side: Promise<unknown>[] = [];
   private closed = false;
@@ -149,6 +160,20 @@ export class ClusterStore implements RegistryStore {
   private track(promise: Promise<unknown>): void {
     const tracked = promise.catch((error: unknown) => this.options.onError(error));
     this.side.push(tracked);
+  }
+
+  recordOperatorAction(action: OperatorActionRecord): void {
+    this.actions.push({ ...action, id: this.actions.length + 1 });
+    if (this.actions.length > (this.options.recent ?? 1000)) this.actions.shift();
+    this.track(this.options.ledger.recordOperatorAction(action));
+  }
+
+  /** This node's operator actions (newest first); every node's are in PostgreSQL's `operator_actions`. */
+  readOperatorActions(query: { runId?: string; limit?: number } = {}): OperatorActionRow[] {
+    return this.actions
+      .filter((action) => query.runId === undefined || action.runId === query.runId)
+      .reverse()
+      .slice(0, query.limit ?? 100);
   }
 
   readDomains(): DomainRow[] {

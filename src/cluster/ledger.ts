@@ -19,7 +19,7 @@ import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import { ThunderlineError } from '../errors.ts';
 import { findMigrationsFolder } from '../store/migrations.ts';
-import type { DomainRow, HistoryQuery, HistoryRow, RunRow, StatusChange } from '../store/registry-store.ts';
+import type { DomainRow, HistoryQuery, HistoryRow, OperatorActionRecord, RunRow, StatusChange } from '../store/registry-store.ts';
 import type { HistoryEvent } from '../store/status-names.ts';
 
 /** A lease this node holds: its name and the epoch (fencing token) it was acquired at. */
@@ -389,6 +389,25 @@ export class PgLedger {
        update runtime_runs set stopped_at = $3, stop_reason = 'unclean: node ' || $1 || ' stopped heartbeating'
        where run_id in (select run_id from dead) and stopped_at is null`,
       [node, memberTtlMs, stoppedAt],
+    );
+  }
+
+  /** Appends an operator action (a kill or restart through this node's dashboard). */
+  async recordOperatorAction(action: OperatorActionRecord): Promise<void> {
+    await this.pool.query(
+      `insert into operator_actions (run_id, occurred_at, action, actor, path, reason, outcome, detail, node_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [
+        action.runId,
+        action.occurredAt,
+        action.action,
+        action.actor,
+        action.path,
+        action.reason,
+        action.outcome,
+        action.detail,
+        this.nodeId,
+      ],
     );
   }
 

@@ -105,3 +105,18 @@ export const clusterClock = pgTable(
   },
   (table) => [check('cluster_clock_one_row', sql`${table.id} = 1`)],
 );
+
+/** Operator actions (kill, restart) taken through a node's dashboard, as in the SQLite schema. */
+export const operatorActions = pgTable('operator_actions', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  runId: text('run_id'),
+  occurredAt: bigint('occurred_at', { mode: 'number' }).notNull(),
+  action: text('action').notNull(),
+  actor: text('actor').notNull(),
+  path: text('path').notNull(),
+  reason: text('reason').notNull(),
+  outcome: text('outcome').notNull(),
+  detail: text('detail'),
+  /** the node whose dashboard took the action */
+  nodeId: text('node_id'),
+});

@@ -15,6 +15,7 @@ import { describeValue, ThunderlineError } from '../errors.ts';
 import type { TickEvent } from '../events.ts';
 import { type ChildSpec, type NormalizedChildSpec, validateChildSpecs } from '../supervisor/spec.ts';
 import type { SupervisorRef } from '../supervisor/supervisor-ref.ts';
+import type { DomainPanel } from './domain-panel.ts';
 
 /** What `activate` gets besides the tick number. */
 export interface DomainActivationMeta {
@@ -54,6 +55,11 @@ export interface DomainOptions {
   activationTimeout?: number;
   /** Overrides the runtime's `activateTimeout` (ms `activate` may take before the domain crashes). */
   activateTimeout?: number;
+  /**
+   * What the dashboard's panel for this domain shows (`runtime.inspectDomain`, `GET /api/panels/<name>`);
+   * may reject while the domain is not active. Default none: no panel.
+   */
+  inspect?: () => DomainPanel | Promise<DomainPanel>;
 }
 
 /** A validated domain definition. */
@@ -66,6 +72,7 @@ export interface DomainDefinition {
   readonly waitForTick: boolean;
   readonly activationTimeout: number | undefined;
   readonly activateTimeout: number | undefined;
+  readonly inspect: (() => DomainPanel | Promise<DomainPanel>) | undefined;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,100}$/;
@@ -84,6 +91,8 @@ export function defineDomain(options: DomainOptions): DomainDefinition {
   const at = `domain "${name}":`;
   if (activate !== undefined && typeof activate !== 'function') throw invalid(`${at} activate`, 'must be a function', activate);
   if (deactivate !== undefined && typeof deactivate !== 'function') throw invalid(`${at} deactivate`, 'must be a function', deactivate);
+  const { inspect } = options;
+  if (inspect !== undefined && typeof inspect !== 'function') throw invalid(`${at} inspect`, 'must be a function', inspect);
   if (typeof waitForTick !== 'boolean') throw invalid(`${at} waitForTick`, 'must be true or false', waitForTick);
   if (activationTimeout !== undefined && !(Number.isInteger(activationTimeout) && activationTimeout > 0)) {
     throw invalid(`${at} activationTimeout`, 'must be an integer number of ms > 0', activationTimeout);
@@ -98,5 +107,5 @@ export function defineDomain(options: DomainOptions): DomainDefinition {
     const known = error as ThunderlineError;
     throw new ThunderlineError('ERR_INVALID_DOMAIN', known.message, { cause: error });
   }
-  return { kind: 'domain', name, activate, deactivate, children, waitForTick, activationTimeout, activateTimeout };
+  return { kind: 'domain', name, activate, deactivate, children, waitForTick, activationTimeout, activateTimeout, inspect };
 }

@@ -24,5 +24,6 @@ export {
   initialDomainSnapshot,
   stepDomainMachine,
 } from './domain-machine.ts';
+export type { BarsView, DagView, DomainPanel, FactsView, GridView, PanelView, SeriesView, TableView } from './domain-panel.ts';
 export { TickBus, type TickReceiver, TickRound } from './tick-bus.ts';
 export { type TrackedChild, trackedChild } from './tracked-child.ts';

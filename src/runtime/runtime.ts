@@ -11,9 +11,11 @@
 import type { ActorSystem } from '../actor/actor-system.ts';
 import { isCleanExit } from '../actor/behaviour.ts';
 import type { ClusterHealth } from '../cluster/node.ts';
+import type { DomainPanel } from '../domain/domain-panel.ts';
 import type { TickRound } from '../domain/tick-bus.ts';
 import { formatReason, ThunderlineError } from '../errors.ts';
 import type { ThunderlineEvent } from '../events.ts';
+import { ActorObserver, type ActorRow } from '../observer/actor-observer.ts';
 import type { Listener } from '../pubsub/index.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
 import type { AnyActorRef } from '../supervisor/spec.ts';
@@ -61,6 +63,10 @@ export interface RuntimeParts {
   killRemote?: (domain: string, reason: string) => Promise<string>;
   /** Cluster mode: this node's view of the cluster. */
   cluster?: () => ClusterHealth;
+  /** The token the server's operator actions need, when a server runs. */
+  operatorToken?: () => string | undefined;
+  /** The domains that have a panel (`defineDomain({ inspect })`), by name, in start order. */
+  panels?: ReadonlyMap<string, () => DomainPanel | Promise<DomainPanel>>;
 }
 
 /** A running runtime. */
@@ -115,6 +121,46 @@ export class Runtime {
   /** The dashboard's `http://host:port/` while the server runs (`server` option); else undefined. */
   get serverUrl(): string | undefined {
     return this.parts.serverUrl?.();
+  }
+
+  /**
+   * The dashboard URL with the operator token (`?token=`), which its kill and restart buttons
+   * need; undefined without a server. Print it only where the runtime's owner reads it.
+   */
+  get operatorUrl(): string | undefined {
+    const url = this.serverUrl;
+    const token = this.parts.operatorToken?.();
+    return url === undefined || token === undefined ? undefined : `${url}?token=${encodeURIComponent(token)}`;
+  }
+
+  /** Every live actor (supervisors, workers, domains and their children), as the dashboard's actors view shows it. */
+  actors(): ActorRow[] {
+    const names = new Set(this.parts.registry.statuses().map((status) => status.name));
+    return new ActorObserver(
+      this.parts.system,
+      () => this.parts.root,
+      (name) => names.has(name),
+    ).actors();
+  }
+
+  /** The domains that have a panel (`defineDomain({ inspect })`), in start order. */
+  panelDomains(): string[] {
+    return [...(this.parts.panels?.keys() ?? [])];
+  }
+
+  /**
+   * What a domain's panel shows (its `inspect`). Rejects with `ERR_UNKNOWN_DOMAIN` for a domain
+   * without one, and with whatever `inspect` rejects with (a domain not active yet, say).
+   */
+  async inspectDomain(domain: string): Promise<DomainPanel> {
+    const inspect = this.parts.panels?.get(domain);
+    if (!inspect) {
+      throw new ThunderlineError(
+        'ERR_UNKNOWN_DOMAIN',
+        `inspectDomain: no domain "${domain}" with a panel; domains with one: ${this.panelDomains().join(', ') || '(none)'}`,
+      );
+    }
+    return inspect();
   }
 
   /**

@@ -20,6 +20,8 @@ export interface Refusal {
 /** Token, origin and host checks for one listening server. */
 export class AccessPolicy {
   private readonly token: Buffer | undefined;
+  /** Required by the routes that change the runtime: the token, or one made for this runtime when none is set. */
+  private readonly operatorToken: Buffer | undefined;
   private readonly loopback: boolean;
   private origins = new Set<string>();
 
@@ -28,9 +30,12 @@ export class AccessPolicy {
       host: string;
       token: string | undefined;
       allowOrigins: readonly string[];
+      operatorToken?: string | undefined;
     },
   ) {
     this.token = options.token === undefined ? undefined : Buffer.from(options.token);
+    const operator = options.token ?? options.operatorToken;
+    this.operatorToken = operator === undefined ? undefined : Buffer.from(operator);
     this.loopback = isLoopbackHost(options.host);
   }
 
@@ -59,7 +64,7 @@ export class AccessPolicy {
         };
       }
     }
-    if (needs.token && this.token && !this.tokenMatches(req, url)) {
+    if (needs.token && this.token && !this.tokenMatches(req, url, this.token)) {
       return {
         status: 401,
         message: 'a valid token is required: send "Authorization: Bearer <token>" or add ?token=<token>',
@@ -68,17 +73,30 @@ export class AccessPolicy {
     return undefined;
   }
 
+  /**
+   * Undefined when the request carries the operator token (the server's token, or the one made
+   * for this runtime when none is set); a 401 otherwise, and always when there is no operator token.
+   */
+  checkOperator(req: IncomingMessage, url: URL): Refusal | undefined {
+    if (this.operatorToken && this.tokenMatches(req, url, this.operatorToken)) return undefined;
+    return {
+      status: 401,
+      message:
+        'this action needs the server\'s token: open the dashboard with ?token=<token> (the URL thunderline start prints as "operator:") or send "Authorization: Bearer <token>"',
+    };
+  }
+
   private hostIsLoopback(host: string | undefined): boolean {
     if (host === undefined) return true; // HTTP/1.0 clients; not a browser
     const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : (host.split(':')[0] ?? '');
     return isLoopbackHost(name);
   }
 
-  private tokenMatches(req: IncomingMessage, url: URL): boolean {
+  private tokenMatches(req: IncomingMessage, url: URL, token: Buffer): boolean {
     const header = req.headers.authorization;
     const given = header?.startsWith('Bearer ') ? header.slice(7) : (url.searchParams.get('token') ?? undefined);
-    if (given === undefined || !this.token) return false;
+    if (given === undefined) return false;
     const candidate = Buffer.from(given);
-    return candidate.length === this.token.length && timingSafeEqual(candidate, this.token);
+    return candidate.length === token.length && timingSafeEqual(candidate, token);
   }
 }

@@ -11,6 +11,8 @@ import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.ts';
 import { ThunderlineError } from '../errors.ts';
+import type { ActorObserver } from '../observer/actor-observer.ts';
+import type { LoadSampler } from '../observer/load-sampler.ts';
 import type { RegistryView } from '../runtime/registry-view.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
 import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
@@ -20,6 +22,7 @@ import { type ClientStats, EventStream } from './event-stream.ts';
 import type { HelloFrame } from './frames.ts';
 import { HttpRoutes } from './http-routes.ts';
 import { createServerMetrics, type ServerMetrics } from './metrics.ts';
+import { ObserverRoutes, type PanelSource } from './observer-routes.ts';
 import type { ServerConfig } from './server-config.ts';
 import { loadDashboardAssets } from './static-assets.ts';
 
@@ -34,6 +37,14 @@ export interface EventServerDeps {
   tickInterval: number | 'manual';
   /** The supervision tree, or null while it is starting. */
   tree(): SupervisorTree | null;
+  /** Every live actor, and the operator's kill and restart (`/api/actors`); default none. */
+  observer?: ActorObserver | undefined;
+  /** Load over time (`/api/load`); default none. */
+  load?: LoadSampler | undefined;
+  /** The domains' panels (`/api/panels`); default none. */
+  panels?: PanelSource | undefined;
+  /** The token `POST /api/actors/action` requires when the server has none of its own. */
+  operatorToken?: string | undefined;
 }
 
 /** A listening server. */
@@ -57,7 +68,7 @@ export class EventServer {
 
   /** Binds and resolves once listening; rejects with `ERR_SERVER` (e.g. the port is taken). */
   static async start(config: ServerConfig, deps: EventServerDeps): Promise<EventServer> {
-    const access = new AccessPolicy(config);
+    const access = new AccessPolicy({ ...config, operatorToken: deps.operatorToken });
     const assets = loadDashboardAssets();
     const hello = (): HelloFrame => ({
       type: 'hello',
@@ -94,6 +105,15 @@ export class EventServer {
       runId: deps.runId,
       tree: deps.tree,
       lateMs: () => deps.hub.lateMs,
+      observer: new ObserverRoutes({
+        registry: deps.registry,
+        store: deps.store,
+        runId: deps.runId,
+        clockWallNow: () => deps.clock.wallNow(),
+        observer: deps.observer,
+        load: deps.load,
+        panels: deps.panels,
+      }),
     });
     const server = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => routes.handle(req, res));
     server.headersTimeout = 10_000;

@@ -12,6 +12,7 @@ import type { RegistryStore } from '../store/registry-store.ts';
 import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
 import type { AccessPolicy } from './access.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { ObserverRoutes } from './observer-routes.ts';
 import type { StaticAsset } from './static-assets.ts';
 
 /** What the routes read. */
@@ -25,6 +26,8 @@ export interface HttpRoutesDeps {
   tree(): SupervisorTree | null;
   /** The latest tick's lateness, ms. */
   lateMs(): number;
+  /** Runs, actors, load, panels and the operator's actions. */
+  observer: ObserverRoutes;
 }
 
 /** Overall health: `failing` when a domain has failed for good, `degraded` while any is down. */
@@ -80,14 +83,23 @@ export class HttpRoutes {
 
   handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'POST' && url.pathname === '/api/actors/action') {
+      const refusal = this.deps.access.check(req, url, { token: false, origin: true }) ?? this.deps.access.checkOperator(req, url);
+      if (refusal) {
+        this.json(res, refusal.status, { error: refusal.message }, refusal.status === 401 ? { 'www-authenticate': 'Bearer' } : {});
+        return;
+      }
+      void this.deps.observer.post(req, url, (status, body, headers) => this.json(res, status, body, headers));
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       this.json(
         res,
         405,
         {
-          error: `method ${req.method ?? ''} not allowed; this server is read-only (GET only)`,
+          error: `method ${req.method ?? ''} not allowed; GET only, except POST /api/actors/action`,
         },
-        { allow: 'GET, HEAD' },
+        { allow: 'GET, HEAD, POST' },
       );
       return;
     }
@@ -126,6 +138,10 @@ export class HttpRoutes {
         this.history(url, res);
         return;
       default:
+        if (this.deps.observer.handles(url.pathname)) {
+          this.deps.observer.get(url, (status, body, headers) => this.json(res, status, body, headers));
+          return;
+        }
         this.asset(url.pathname, res);
     }
   }
@@ -140,6 +156,11 @@ export class HttpRoutes {
       return;
     }
     const domain = url.searchParams.get('domain') || undefined;
+    const run = url.searchParams.get('run');
+    if (run !== null && run !== this.deps.runId) {
+      this.pastHistory(run, domain, limit, res);
+      return;
+    }
     // The registry's memory is exact (it includes changes not flushed yet) but holds only the
     // latest 100; older rows of this run come from SQLite.
     const memory = this.deps.registry.history(
@@ -167,6 +188,24 @@ export class HttpRoutes {
     this.json(res, 200, { history });
   }
 
+  /** One run's history from SQLite, newest first; `run` must be a run of the ledger. */
+  private pastHistory(run: string, domain: string | undefined, limit: number, res: ServerResponse): void {
+    try {
+      const runs = this.deps.store.readRuns(MAX_HISTORY_LIMIT);
+      if (!runs.some((candidate) => candidate.runId === run)) {
+        const known = runs.slice(0, 5).map((candidate) => candidate.runId);
+        this.json(res, 400, {
+          error: `run must be the id of a run in the ledger (GET /api/runs lists them), got ${JSON.stringify(run)}; latest: ${known.join(', ') || '(none)'}`,
+        });
+        return;
+      }
+      const rows = this.deps.store.readHistory(domain === undefined ? { limit, runId: run } : { domain, limit, runId: run });
+      this.json(res, 200, { run, history: rows.map(historyEntryOf) });
+    } catch (error) {
+      this.json(res, 503, { error: `history is unavailable: ${error instanceof Error ? error.message : String(error)}` });
+    }
+  }
+
   private async metrics(res: ServerResponse): Promise<void> {
     try {
       const text = await this.deps.metrics.registry.metrics();
@@ -186,7 +225,7 @@ export class HttpRoutes {
     const asset = this.deps.assets.get(pathname);
     if (!asset) {
       this.json(res, 404, {
-        error: `no route ${pathname}; try /, /health, /metrics, /api/domains, /api/history, /api/tree or ws /events`,
+        error: `no route ${pathname}; try /, /health, /metrics, /api/domains, /api/history, /api/tree, /api/runs, /api/actors, /api/load, /api/panels or ws /events`,
       });
       return;
     }

@@ -9,6 +9,7 @@
  * const parts = await startApplicationTree({ ..., web: [web.spec] });
  * web.url(); // 'http://127.0.0.1:4100/'
  */
+import { randomBytes } from 'node:crypto';
 import { spawnActor } from '../actor/actor-ref.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import type { Behaviour } from '../actor/behaviour.ts';
@@ -23,7 +24,7 @@ import type { ServerConfig } from './server-config.ts';
 export type WebServerMsg = { type: 'address' } | { type: 'server_failed'; error: Error };
 
 /** What {@link serverChild} needs. */
-export interface ServerChildInput extends Omit<EventServerDeps, 'hub' | 'clock'> {
+export interface ServerChildInput extends Omit<EventServerDeps, 'hub' | 'clock' | 'operatorToken'> {
   config: ServerConfig;
   /** The system whose pubsub the hub follows and whose clock the server reads. */
   system: ActorSystem;
@@ -39,6 +40,13 @@ export interface ServerChild {
   server(): EventServer | undefined;
   /** `http://host:port/` of the running server. */
   url(): string | undefined;
+  /**
+   * The token the operator's actions need: the server's token, or one made for this runtime
+   * (random, 128 bits) when none is set, so that only whoever started it can kill its actors.
+   */
+  operatorToken: string;
+  /** Stops what outlives server restarts (the load sampler); the runtime calls it at its end. */
+  close(): void;
 }
 
 /** The child id of the web server in the application tree. */
@@ -52,6 +60,7 @@ export function serverChild(input: ServerChildInput): ServerChild {
     coalesceMs: config.coalesceMs,
     maxBatchEvents: config.maxBatchEvents,
   });
+  const operatorToken = config.token ?? randomBytes(16).toString('hex');
   let current: EventServer | undefined;
   // A restarted server binds the port the first one got (port 0 picks once), so clients and
   // the dashboard reconnect to the same URL.
@@ -68,6 +77,10 @@ export function serverChild(input: ServerChildInput): ServerChild {
         version: input.version,
         tickInterval: input.tickInterval,
         tree: input.tree,
+        observer: input.observer,
+        load: input.load,
+        panels: input.panels,
+        operatorToken,
       });
       current = server;
       boundPort = Number(new URL(server.url).port);
@@ -98,6 +111,8 @@ export function serverChild(input: ServerChildInput): ServerChild {
   };
   return {
     hub,
+    operatorToken,
+    close: () => input.load?.close(),
     server: () => current,
     url: () => current?.url,
     spec: {

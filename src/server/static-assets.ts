@@ -21,6 +21,7 @@ const FILES: Record<string, string> = {
   '/index.html': 'text/html; charset=utf-8',
   '/dashboard.css': 'text/css; charset=utf-8',
   '/dashboard.js': 'text/javascript; charset=utf-8',
+  '/observer.js': 'text/javascript; charset=utf-8',
   '/favicon.svg': 'image/svg+xml',
 };
 

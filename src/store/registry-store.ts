@@ -100,6 +100,27 @@ export interface RunRow {
   pid: number | null;
 }
 
+/** An operator's action (a kill or restart through the server), as `recordOperatorAction` takes it. */
+export interface OperatorActionRecord {
+  runId: string;
+  /** ms since the Unix epoch */
+  occurredAt: number;
+  action: 'kill' | 'restart';
+  /** the actor id, e.g. `automaton#21` */
+  actor: string;
+  /** its place in the tree */
+  path: string;
+  reason: string;
+  outcome: 'done' | 'failed';
+  /** why it failed; null when it worked */
+  detail: string | null;
+}
+
+/** A row of `operator_actions`; ids grow in write order. */
+export interface OperatorActionRow extends OperatorActionRecord {
+  id: number;
+}
+
 /**
  * The durable registry store. Every method is synchronous; a failing SQLite operation throws
  * `ThunderlineError` `ERR_DB_FAILURE` naming the operation and the path, with the driver's
@@ -128,6 +149,10 @@ export interface RegistryStore {
   readRuns(limit?: number): RunRow[];
   /** The newest run, if any. */
   latestRun(): RunRow | undefined;
+  /** Appends an operator action to `operator_actions`. */
+  recordOperatorAction(action: OperatorActionRecord): void;
+  /** Operator actions, newest first. @param query `runId` (default all runs), `limit` (default 100) */
+  readOperatorActions(query?: { runId?: string; limit?: number }): OperatorActionRow[];
   /**
    * Closes the database; a writer first checkpoints the write-ahead log (leaving one file in
    * rollback-journal mode when no reader is reading), then releases the file's lock. Idempotent.

@@ -72,3 +72,24 @@ export const runtimeRuns = sqliteTable('runtime_runs', {
    */
   pid: integer('pid'),
 });
+
+/**
+ * Append-only: one row per operator action taken through the server (a kill or restart from the
+ * dashboard's actors view, `POST /api/actors/action`), whether it worked or not.
+ */
+export const operatorActions = sqliteTable('operator_actions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  runId: text('run_id'),
+  occurredAt: integer('occurred_at').notNull(),
+  /** `kill` or `restart` */
+  action: text('action').notNull(),
+  /** the actor id, e.g. `automaton#21` */
+  actor: text('actor').notNull(),
+  /** its place in the tree, e.g. `application/domains/thunderbolt/thunderbolt/automaton` */
+  path: text('path').notNull(),
+  reason: text('reason').notNull(),
+  /** `done` or `failed` */
+  outcome: text('outcome').notNull(),
+  /** why it failed, when it did */
+  detail: text('detail'),
+});

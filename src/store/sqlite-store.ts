@@ -21,13 +21,15 @@ import type {
   DomainRow,
   HistoryQuery,
   HistoryRow,
+  OperatorActionRecord,
+  OperatorActionRow,
   RegistryStore,
   RunRow,
   RunStart,
   StatusChange,
   StoreMetadata,
 } from './registry-store.ts';
-import { activeDomainRegistry, domainActivationHistory, runtimeRuns } from './schema.ts';
+import { activeDomainRegistry, domainActivationHistory, operatorActions, runtimeRuns } from './schema.ts';
 import type { DomainStatusName } from './status-names.ts';
 
 const DEFAULT_LIMIT = 100;
@@ -143,6 +145,31 @@ export class SqliteRegistryStore implements RegistryStore {
 
   latestRun(): RunRow | undefined {
     return this.readRuns(1)[0];
+  }
+
+  recordOperatorAction(action: OperatorActionRecord): void {
+    this.#writable('recordOperatorAction');
+    this.#guard(`recordOperatorAction ${action.action} "${action.actor}"`, () => this.#orm.insert(operatorActions).values(action).run());
+  }
+
+  readOperatorActions(query: { runId?: string; limit?: number } = {}): OperatorActionRow[] {
+    this.#open('readOperatorActions');
+    const limit = checkLimit('readOperatorActions', query.limit);
+    const rows = this.#guard('readOperatorActions', () =>
+      this.#orm
+        .select()
+        .from(operatorActions)
+        .where(query.runId === undefined ? undefined : eq(operatorActions.runId, query.runId))
+        .orderBy(desc(operatorActions.id))
+        .limit(limit)
+        .all(),
+    );
+    return rows.map((row) => ({
+      ...row,
+      runId: row.runId ?? '',
+      action: row.action === 'restart' ? 'restart' : 'kill',
+      outcome: row.outcome === 'failed' ? 'failed' : 'done',
+    }));
   }
 
   /**

@@ -2,13 +2,14 @@
 // inserted with textContent, never as HTML.
 
 (() => {
+  // Okabe-Ito colours (safe for the common colour-vision deficiencies); every status is also shown as text.
   const STATUS_COLORS = {
-    waiting: '#8a94a0',
-    active: '#2fb36b',
-    inactive: '#4a6a8a',
-    crashed: '#e5484d',
-    restarting: '#f0a030',
-    failed: '#a23bd6',
+    waiting: '#999999',
+    active: '#009e73',
+    inactive: '#56b4e9',
+    crashed: '#d55e00',
+    restarting: '#e69f00',
+    failed: '#cc79a7',
   };
   const EVENT_STATUS = {
     domain_waiting: 'waiting',
@@ -26,12 +27,15 @@
     restarting: 'restarting',
     failed: 'failed',
   };
-  const TIMELINE_MS = 5 * 60 * 1000;
+  const TIMELINE_MAX_MS = 30 * 60 * 1000;
+  const TIMELINE_MIN_MS = 20 * 1000;
   const LOG_LIMIT = 500;
   const token = new URLSearchParams(location.search).get('token');
 
   const state = {
     runId: null,
+    runStartedAt: null,
+    helloSeq: null,
     lastSeq: null,
     tick: 0,
     lateMs: 0,
@@ -58,7 +62,8 @@
 
   function connect() {
     const params = new URLSearchParams();
-    if (state.lastSeq !== null) params.set('since', String(state.lastSeq));
+    // The first connection replays every event since the run began (seq 0), so a page opened late loses nothing.
+    params.set('since', String(state.lastSeq ?? 0));
     if (token) params.set('token', token);
     const query = params.toString();
     const url = `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/events${query ? `?${query}` : ''}`;
@@ -106,7 +111,9 @@
       case 'hello': {
         const newRun = state.runId !== null && state.runId !== frame.runId;
         if (newRun) addNotice(`new run ${frame.runId}`);
-        if (state.lastSeq === null || newRun) state.lastSeq = frame.seq;
+        if (newRun) state.lastSeq = frame.seq;
+        // Events up to hello.seq are already in the snapshot: replayed ones only fill the log and the timeline.
+        state.helloSeq = frame.seq;
         state.runId = frame.runId;
         state.tick = frame.tick;
         state.lateMs = frame.lateMs;
@@ -142,6 +149,12 @@
     if (state.lastSeq !== null && event.seq <= state.lastSeq) return;
     state.lastSeq = event.seq;
     const at = Date.parse(event.time) || Date.now();
+    const replayed = state.helloSeq !== null && event.seq <= state.helloSeq;
+    if (replayed) {
+      if (EVENT_STATUS[event.type]) addTimeline(event.domain, EVENT_STATUS[event.type], at);
+      addLog(event);
+      return;
+    }
     if (event.type === 'tick') {
       state.tick = event.tick;
       state.lateMs = event.lateMs;
@@ -414,20 +427,12 @@
     const top = 4;
     const left = 110;
     const axis = 18;
-    const ratio = window.devicePixelRatio || 1;
-    const width = canvas.clientWidth || 600;
-    const height = Math.max(60, top + names.length * rowHeight + axis);
-    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
-      canvas.width = Math.round(width * ratio);
-      canvas.height = Math.round(height * ratio);
-      canvas.style.height = `${height}px`;
-    }
-    const ctx = canvas.getContext('2d');
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, width, height);
+    const { ctx, width } = fitCanvas(canvas, Math.max(60, top + names.length * rowHeight + axis));
     const now = Date.now();
-    const start = now - TIMELINE_MS;
-    const x = (ms) => left + ((Math.max(ms, start) - start) / TIMELINE_MS) * (width - left - 8);
+    // The scale follows the run's age (from 20 s to 30 min), so a new run's timeline is filled.
+    const span = Math.min(TIMELINE_MAX_MS, Math.max(TIMELINE_MIN_MS, (now - (state.runStartedAt ?? now)) * 1.1));
+    const start = now - span;
+    const x = (ms) => left + ((Math.max(ms, start) - start) / span) * (width - left - 8);
     ctx.font = '11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
     const sorted = state.timeline.slice().sort((a, b) => a.at - b.at);
@@ -451,12 +456,35 @@
     });
     ctx.fillStyle = '#7d8a96';
     const axisY = top + names.length * rowHeight + axis / 2;
-    for (let minute = 5; minute >= 0; minute -= 1) {
-      const label = minute === 0 ? 'now' : `-${minute}m`;
-      const at = x(now - minute * 60_000);
-      ctx.fillText(label, Math.min(at - 8, width - 26), axisY);
+    $('timeline-span').textContent = `(last ${durationText(span)})`;
+    for (let step = 5; step >= 0; step -= 1) {
+      const ago = (span * step) / 5;
+      const label = step === 0 ? 'now' : `-${durationText(ago)}`;
+      const at = x(now - ago);
+      ctx.fillText(label, Math.max(left, Math.min(at - 8, width - 30)), axisY);
       ctx.fillRect(at, top, 1, names.length * rowHeight);
     }
+  }
+
+  /** A canvas sized to its box and the device pixel ratio, cleared; its 2D context and size. */
+  function fitCanvas(canvas, height) {
+    const ratio = window.devicePixelRatio || 1;
+    const width = canvas.clientWidth || 300;
+    if (canvas.width !== Math.round(width * ratio) || canvas.height !== Math.round(height * ratio)) {
+      canvas.width = Math.round(width * ratio);
+      canvas.height = Math.round(height * ratio);
+      canvas.style.height = `${height}px`;
+    }
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = '11px system-ui, sans-serif';
+    return { ctx, width, height };
+  }
+
+  function durationText(ms) {
+    if (ms < 90_000) return `${Math.round(ms / 1000)}s`;
+    return `${Math.round(ms / 60_000)}m`;
   }
 
   function renderLegend() {
@@ -476,5 +504,13 @@
     if (state.socket && state.socket.readyState === WebSocket.OPEN) scheduleTree();
   }, 5000);
   renderLegend();
+  // The observer views (observer.js) share the connection's helpers and state.
+  window.thunderline = { api, state, STATUS_COLORS, el, fitCanvas, scheduleRender };
+  api('/api/runs')
+    .then((body) => {
+      const current = body.runs.find((run) => run.runId === body.current);
+      if (current) state.runStartedAt = current.startedAt;
+    })
+    .catch(() => {});
   connect();
 })();

@@ -22,6 +22,7 @@ define('fills in the defaults', () => {
       waitForTick: true,
       activationTimeout: undefined,
       activateTimeout: undefined,
+      inspect: undefined,
     },
   );
 });

@@ -29,7 +29,7 @@ migrations.after.each((context) => {
   removeTmpDir(context.dir);
 });
 
-migrations('creates the three tables with exactly the documented column names', (context) => {
+migrations('creates the four tables with exactly the documented column names', (context) => {
   openStore(context.dbPath).close();
   const db = new Database(context.dbPath, { readonly: true });
   try {
@@ -39,7 +39,19 @@ migrations('creates the three tables with exactly the documented column names', 
       )
       .all()
       .map((row) => row.name);
-    assert.equal(tables, ['active_domain_registry', 'domain_activation_history', 'runtime_runs']);
+    assert.equal(tables, ['active_domain_registry', 'domain_activation_history', 'operator_actions', 'runtime_runs']);
+    // The operator's kills and restarts through the server (docs/protocol.md, "POST /api/actors/action").
+    assert.equal(columnsOf(db, 'operator_actions'), [
+      'id',
+      'run_id',
+      'occurred_at',
+      'action',
+      'actor',
+      'path',
+      'reason',
+      'outcome',
+      'detail',
+    ]);
     assert.equal(columnsOf(db, 'active_domain_registry'), [
       'id',
       'domain_name',
