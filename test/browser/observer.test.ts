@@ -65,12 +65,39 @@ interface PageDocument {
     height: number;
     getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
   } | null;
-  documentElement: { scrollWidth: number };
+  querySelectorAll(selector: string): Iterable<LaidOut>;
+  documentElement: { scrollWidth: number; clientWidth: number };
 }
 
-/** The page's horizontal extent, px. */
-function scrollWidth(page: Page): Promise<number> {
-  return page.evaluate(() => (globalThis as unknown as { document: PageDocument }).document.documentElement.scrollWidth);
+/** The part of the DOM `overflow` walks. */
+interface LaidOut {
+  tagName: string;
+  id: string;
+  className: unknown;
+  parentElement: LaidOut | null;
+  getBoundingClientRect(): { right: number };
+}
+
+/**
+ * How far the page scrolls sideways (scrollWidth past clientWidth, px), and the outermost elements whose
+ * right edge is past the viewport's, so a failure names them (one clipped inside a scroll box is listed too).
+ */
+function overflow(page: Page): Promise<{ px: number; culprits: string[] }> {
+  return page.evaluate(() => {
+    const document = (globalThis as unknown as { document: PageDocument }).document;
+    const { scrollWidth, clientWidth } = document.documentElement;
+    const culprits: string[] = [];
+    const past = new Set<LaidOut>();
+    for (const node of Array.from(document.querySelectorAll('body *'))) {
+      const right = node.getBoundingClientRect().right;
+      if (right <= clientWidth + 0.5) continue;
+      past.add(node);
+      if (node.parentElement && past.has(node.parentElement)) continue;
+      const classes = typeof node.className === 'string' && node.className ? `.${node.className.split(' ').join('.')}` : '';
+      culprits.push(`${node.tagName.toLowerCase()}${node.id ? `#${node.id}` : ''}${classes} right=${Math.round(right)}`);
+    }
+    return { px: scrollWidth - clientWidth, culprits: culprits.slice(0, 12) };
+  });
 }
 
 /** Pixels of the canvas whose RGB is within 40 of `rgb`, counted in the page. */
@@ -237,13 +264,17 @@ Observer('is readable at 1280×800 and on a phone-width screen, with screenshots
   const dir = mkdtempSync(path.join(tmpdir(), 'thunderline-observer-shots-'));
   try {
     await page.screenshot({ path: path.join(dir, 'desktop.png'), fullPage: true });
-    assert.ok((await scrollWidth(page)) <= 1280, 'no horizontal scroll at 1280');
+    const desktop = await overflow(page);
+    assert.ok(desktop.px <= 0, `no horizontal scroll at 1280: ${desktop.px} px over, ${desktop.culprits.join(', ')}`);
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.goto(runtime.serverUrl ?? '');
     await phone.locator('#actors tbody tr').first().waitFor(WAIT);
     await phone.locator('.domain-card[data-domain="thunderbolt"] .view').waitFor(WAIT);
-    const width = await scrollWidth(phone);
-    assert.ok(width <= 390 + 24, `phone page width ${width}`);
+    // Every view drawn with its data (thunderlink's table holds the widest token, an ISO time).
+    await phone.locator('.domain-card[data-domain="thunderlink"] table.mini td').first().waitFor(WAIT);
+    await phone.locator('#domains tbody tr').first().waitFor(WAIT);
+    const narrow = await overflow(phone);
+    assert.ok(narrow.px <= 0, `no horizontal scroll at 390: ${narrow.px} px over, ${narrow.culprits.join(', ')}`);
     await phone.screenshot({ path: path.join(dir, 'phone.png'), fullPage: true });
     await phone.close();
   } finally {

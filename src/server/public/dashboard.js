@@ -100,7 +100,8 @@
     badge.textContent = text;
     document.body.dataset.connection = kind;
     const banner = $('banner');
-    banner.hidden = kind === 'connected';
+    // Shown only with a message: an empty banner while connecting would push the page down, then back up.
+    banner.hidden = kind !== 'disconnected';
     banner.textContent = kind === 'disconnected' ? `Disconnected from the runtime: ${text}. The data below may be stale.` : '';
   }
 

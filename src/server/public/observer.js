@@ -85,10 +85,11 @@
   ];
   const load = { samples: [], last: undefined };
 
+  // index.html holds these figures already, so the section has its height at the first paint; a chart missing there is added.
   function buildLoadCharts() {
     const container = $('load-charts');
-    container.replaceChildren();
     for (const chart of LOAD_CHARTS) {
+      if (container.querySelector(`figure[data-metric="${chart.key}"]`)) continue;
       const figure = el('figure', 'chart');
       figure.dataset.metric = chart.key;
       const caption = el('figcaption');
@@ -150,6 +151,13 @@
         return;
       }
       if (panelNodes.size === 0) container.replaceChildren();
+      // Every card at once, in the listed order, before any answer: the section takes its size now, not card by card.
+      for (const { domain } of body.panels) {
+        if (!panelNodes.has(domain)) {
+          const card = cardFor(container, domain);
+          card.replaceChildren(el('h3', '', domain), el('p', 'summary muted', 'loading…'));
+        }
+      }
       return Promise.all(
         body.panels.map(({ domain }) =>
           api(`/api/panels/${encodeURIComponent(domain)}`).then((answer) => renderPanel(container, answer)),
@@ -158,14 +166,19 @@
     });
   }
 
-  function renderPanel(container, answer) {
-    let card = panelNodes.get(answer.domain);
+  function cardFor(container, domain) {
+    let card = panelNodes.get(domain);
     if (!card) {
       card = el('article', 'domain-card');
-      card.dataset.domain = answer.domain;
+      card.dataset.domain = domain;
       container.appendChild(card);
-      panelNodes.set(answer.domain, card);
+      panelNodes.set(domain, card);
     }
+    return card;
+  }
+
+  function renderPanel(container, answer) {
+    const card = cardFor(container, answer.domain);
     const head = el('h3');
     head.appendChild(el('span', '', `${answer.domain} `));
     const status = answer.status || 'unknown';
@@ -239,12 +252,15 @@
         const body = el('tbody');
         for (const cells of view.rows.slice(0, 50)) {
           const row = el('tr');
-          for (const cell of cells) row.appendChild(el('td', '', cell === null ? '-' : cell));
+          for (const cell of cells) row.appendChild(tableCell(cell));
           body.appendChild(row);
         }
         table.appendChild(body);
+        // In its own scroll box: a table wider than its card scrolls there, never the page.
+        const scroll = el('div', 'scroll-x');
+        scroll.appendChild(table);
         if (view.rows.length === 0) box.appendChild(el('p', 'muted', 'none yet'));
-        else box.appendChild(table);
+        else box.appendChild(scroll);
         break;
       }
       case 'facts': {
@@ -262,6 +278,16 @@
         box.appendChild(el('pre', 'muted', JSON.stringify(view).slice(0, 400)));
     }
     return box;
+  }
+
+  /** A table view's cell; an ISO time may wrap after its date (a <wbr>, the text unchanged), so narrow cards fit it. */
+  function tableCell(cell) {
+    const td = el('td');
+    const text = cell === null ? '-' : String(cell);
+    const iso = /^(\d{4}-\d\d-\d\dT)(.+)$/.exec(text);
+    if (iso) td.append(iso[1], el('wbr'), iso[2]);
+    else td.textContent = text;
+    return td;
   }
 
   function gridCanvas(view) {
