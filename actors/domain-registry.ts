@@ -241,6 +241,7 @@ export class DomainRegistryTable implements RegistryView {
       occurredAt: now,
     };
     if (event.reason !== undefined) change.metadata = { reason: event.reason };
+    if (event.epoch !== undefined) change.epoch = event.epoch;
     this.pending.push(change);
   }
 

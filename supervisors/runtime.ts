@@ -139,6 +139,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       ? new ShardHost({
           definitions: config.domains,
           deps,
+          nodeId: node.nodeId,
           supervisor: () => (root ? (findChild(root, ['domains']) as DynamicSupervisorRef | undefined) : undefined),
           restarts: config.domainRestarts,
         })
@@ -159,6 +160,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
           system,
           registry,
           ...(feed ? { events: feed } : {}),
+          ...(node ? { cluster: () => (node as ClusterNode).health() } : {}),
           store,
           runId,
           version: VERSION,

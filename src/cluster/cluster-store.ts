@@ -83,7 +83,9 @@ export class ClusterStore implements RegistryStore {
     const { placement } = this.options;
     for (const change of changes) {
       const shard = placement.shardOf(change.domain);
-      const epoch = placement.epochOf(shard);
+      // The incarnation's own epoch when its event carried one: a change of a domain killed by a
+      // fence is then written under the epoch it ran under (or fenced off), never a later one.
+      const epoch = change.epoch ?? placement.epochOf(shard);
       if (epoch === undefined) {
         this.fencedOut += 1;
         continue;

@@ -115,7 +115,7 @@ export class Coordinator {
 
   /** Runs a cycle as soon as the current one ends (a peer announced a change); resolves when it has run. */
   poke(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
+    if (this.stopped || this.leaving) return Promise.resolve();
     return this.cycle();
   }
 
@@ -148,7 +148,8 @@ export class Coordinator {
   async leave(): Promise<void> {
     this.leaving = true;
     this.clock.clearTimeout(this.timer);
-    await this.running;
+    // No cycle starts once leaving; the one running (if any) finishes first.
+    while (this.running) await this.running;
     this.stopped = true;
     await this.store.leaving().catch((error: unknown) => this.hooks.failed(error));
     if (this.tickEpoch !== undefined) {
@@ -246,7 +247,16 @@ export class Coordinator {
         }
         const shard = Number(lease.name.slice('shard:'.length));
         this.held.set(shard, lease.epoch);
-        await this.hooks.acquired(shard, lease.epoch, lease.previous);
+        try {
+          await this.hooks.acquired(shard, lease.epoch, lease.previous);
+        } catch (error) {
+          // Its domains did not start: give the lease back, so this node (or another) takes the
+          // shard again on a later cycle instead of holding it with nothing running.
+          this.hooks.failed(error);
+          this.held.delete(shard);
+          this.hooks.fenced([shard], 'start failed');
+          await this.store.release([lease]).catch((release: unknown) => this.hooks.failed(release));
+        }
       }
     }
     this.cycles += 1;

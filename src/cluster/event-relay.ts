@@ -62,6 +62,8 @@ export class EventRelay {
     const { nodeId, placement } = this.options;
     if (event.type.startsWith('domain_')) {
       const domain = event as DomainEvent;
+      // A domain's own events carry the placement of the incarnation that published them.
+      if (domain.epoch !== undefined) return event;
       const shard = placement.shardOf(domain.domain);
       const epoch = placement.epochOf(shard);
       return { ...domain, node: nodeId, shard, ...(epoch === undefined ? {} : { epoch }) };

@@ -137,6 +137,8 @@ export interface ClusterHealth {
   shards: number[];
   /** ms since the last cluster tick reached this node (null before the first) */
   lastTickAgeMs: number | null;
+  /** `starved` when no tick has reached this node for three intervals (cut from NATS, no leader) */
+  ticks: 'ok' | 'starved';
 }
 
 /** A running node. */
@@ -151,6 +153,7 @@ export class ClusterNode {
   private lastDelivered = 0;
   private lastTickAt: number | undefined;
   private knownMembers = new Set<string>();
+  private startedAt = 0;
   private leavingMembers = new Set<string>();
   private leaderNode: string | null = null;
 
@@ -220,7 +223,7 @@ export class ClusterNode {
       hooks: {
         acquired: async (shard, epoch, previous) => {
           await this.adoptOrphans(shard, epoch);
-          await host.start(shard);
+          await host.start(shard, epoch);
           this.publish('shard_acquired', { shards: [shard], epochs: [epoch], ...(previous ? { reason: `from ${previous}` } : {}) });
         },
         handoff: async (shard) => {
@@ -254,6 +257,7 @@ export class ClusterNode {
 
   /** Joins the members table, follows ticks and peers' nudges, and runs the first cycle. */
   async start(): Promise<void> {
+    this.startedAt = this.clock.now();
     await this.ledger.join({ runId: this.attachment.runId, httpUrl: this.attachment.httpUrl() });
     this.stopRelay = await this.bus.onTicks((tick) => {
       // Each tick number once, in order; never while this node's leases are not trusted (a node
@@ -314,6 +318,7 @@ export class ClusterNode {
       members: view?.members ?? [],
       shards: this.coordinator.heldShards(),
       lastTickAgeMs: this.lastTickAt === undefined ? null : this.clock.now() - this.lastTickAt,
+      ticks: this.clock.now() - (this.lastTickAt ?? this.startedAt) > 3 * this.intervalMs ? 'starved' : 'ok',
     };
   }
 
@@ -342,7 +347,7 @@ export class ClusterNode {
    * this node's new lease, so every status change is still one history row.
    */
   private async adoptOrphans(shard: number, epoch: number): Promise<void> {
-    const orphans = await this.ledger.orphaned(this.attachment.host.domainsOf(shard));
+    const orphans = await this.ledger.orphaned(this.attachment.host.domainsOf(shard), epoch);
     if (orphans.length === 0) return;
     const now = this.clock.wallNow();
     const rows: FencedChange[] = orphans.map((orphan) => ({

@@ -30,6 +30,8 @@ export function shardSupervisorNames(shards = SHARD_COUNT): string[] {
 export interface ShardHostOptions {
   definitions: readonly DomainDefinition[];
   deps: DomainDeps;
+  /** This node's id, carried on its domains' events. */
+  nodeId: string;
   /** The `domains` dynamic supervisor, once the tree runs. */
   supervisor(): DynamicSupervisorRef | undefined;
   /** Restart intensity of each shard supervisor. */
@@ -79,13 +81,17 @@ export class ShardHost {
     return [...this.running.keys()].sort((a, b) => a - b);
   }
 
-  /** Starts a shard's supervisor with its domains (nothing for a shard without domains). */
-  async start(shard: number): Promise<void> {
+  /** Starts a shard's supervisor with its domains at lease `epoch` (nothing for a shard without domains). */
+  async start(shard: number, epoch: number): Promise<void> {
     const definitions = this.byShard.get(shard);
     const supervisor = this.options.supervisor();
     if (!definitions || !supervisor || this.running.has(shard)) return;
     const entry: { stopReason: string | undefined } = { stopReason: undefined };
-    const deps: DomainDeps = { ...this.options.deps, stopReason: () => entry.stopReason };
+    const deps: DomainDeps = {
+      ...this.options.deps,
+      stopReason: () => entry.stopReason,
+      placement: { node: this.options.nodeId, shard, epoch },
+    };
     const ref = await supervisor.startChild({
       ...supervisorSpec(shardSupervisorName(shard), {
         strategy: 'one_for_one',
@@ -104,10 +110,15 @@ export class ShardHost {
     if (!entry) return;
     entry.stopReason = reason;
     this.running.delete(shard);
-    await this.options
-      .supervisor()
-      ?.terminateChild(entry.ref as never)
-      .catch(() => {});
+    const supervisor = this.options.supervisor();
+    try {
+      if (!supervisor) throw new Error('the domains supervisor is not running');
+      await supervisor.terminateChild(entry.ref as never);
+    } catch {
+      // Whatever kept the graceful stop from happening, the shard's domains must not outlive the
+      // lease the caller is about to release.
+      entry.ref.kill('killed');
+    }
   }
 
   /** Kills shards' domains at once (their leases can no longer be trusted). */

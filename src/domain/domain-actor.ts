@@ -44,6 +44,19 @@ export interface DomainDeps {
    * another node). Default: the exit reason.
    */
   readonly stopReason?: () => string | undefined;
+  /**
+   * Cluster mode: where this incarnation runs — its node, shard and the shard lease epoch it was
+   * started under — carried on every event it publishes, so its status changes are written (or
+   * fenced off) under that epoch, not whichever epoch the node holds when they reach the ledger.
+   */
+  readonly placement?: DomainPlacement;
+}
+
+/** Where a domain incarnation runs in cluster mode (see {@link DomainDeps.placement}). */
+export interface DomainPlacement {
+  readonly node: string;
+  readonly shard: number;
+  readonly epoch: number;
 }
 
 /** Default `activateTimeout`, ms. */
@@ -82,9 +95,16 @@ interface DomainState {
 }
 
 /** Publishes a domain lifecycle event on the runtime pubsub (and telemetry). */
-export function publishDomainEvent(system: ActorSystem, type: DomainEventType, domain: string, tick: number, reason?: string): void {
-  const event =
-    reason === undefined ? { type, domain, tick, time: system.isoNow() } : { type, domain, tick, time: system.isoNow(), reason };
+export function publishDomainEvent(
+  system: ActorSystem,
+  type: DomainEventType,
+  domain: string,
+  tick: number,
+  reason?: string,
+  placement?: DomainPlacement,
+): void {
+  const base = reason === undefined ? { type, domain, tick, time: system.isoNow() } : { type, domain, tick, time: system.isoNow(), reason };
+  const event = placement === undefined ? base : { ...base, node: placement.node, shard: placement.shard, epoch: placement.epoch };
   emitTelemetry(type, event);
   system.pubsub.publish(topicOf(event), event);
 }
@@ -186,7 +206,7 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
   function becomeActive(state: DomainState, tick: number): void {
     state.machine = stepDomainMachine(state.machine, { type: 'ACTIVATED' });
     state.activatedAt = state.system.clock.wallNow();
-    publishDomainEvent(state.system, 'domain_activated', name, tick);
+    publishDomainEvent(state.system, 'domain_activated', name, tick, undefined, deps.placement);
   }
 
   function activateTimeout(tick: number): ThunderlineError {
@@ -223,9 +243,9 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         state.children = undefined;
         children?.kill('killed');
         if (!isCleanExit(signal.reason))
-          publishDomainEvent(ctx.system, 'domain_crashed', name, deps.currentTick(), formatReason(signal.reason));
+          publishDomainEvent(ctx.system, 'domain_crashed', name, deps.currentTick(), formatReason(signal.reason), deps.placement);
       });
-      publishDomainEvent(ctx.system, 'domain_waiting', name, deps.currentTick());
+      publishDomainEvent(ctx.system, 'domain_waiting', name, deps.currentTick(), undefined, deps.placement);
       if (definition.waitForTick) {
         state.timeout = ctx.system.clock.setTimeout(() => ctx.self.cast({ type: 'activation_timeout' }), timeoutMs);
         return state;
@@ -338,7 +358,14 @@ function domainBehaviour(definition: DomainDefinition, deps: DomainDeps): Behavi
         state.machine = stepDomainMachine(state.machine, { type: 'DEACTIVATED' });
       }
       if (isCleanExit(exitReason))
-        publishDomainEvent(state.system, 'domain_deactivated', name, Math.max(state.lastTick, deps.currentTick()), formatReason(reason));
+        publishDomainEvent(
+          state.system,
+          'domain_deactivated',
+          name,
+          Math.max(state.lastTick, deps.currentTick()),
+          formatReason(reason),
+          deps.placement,
+        );
     },
   };
 }
@@ -363,7 +390,7 @@ export function domainChildSpec(definition: DomainDefinition, deps: DomainDeps, 
     type: 'worker',
     start({ system }) {
       starts += 1;
-      if (starts > 1) publishDomainEvent(system, 'domain_restarting', definition.name, deps.currentTick());
+      if (starts > 1) publishDomainEvent(system, 'domain_restarting', definition.name, deps.currentTick(), undefined, deps.placement);
       return spawnActor(system, behaviour, undefined, { name: definition.name }) as Promise<ActorRef<never>>;
     },
   };

@@ -8,6 +8,7 @@
  * await server.close();
  */
 import http from 'node:http';
+import type { ClusterHealth } from '../cluster/node.ts';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.ts';
 import { ThunderlineError } from '../errors.ts';
@@ -45,6 +46,8 @@ export interface EventServerDeps {
   panels?: PanelSource | undefined;
   /** The token `POST /api/actors/action` requires when the server has none of its own. */
   operatorToken?: string | undefined;
+  /** Cluster mode: this node's view of the cluster, for `hello` and `/health`. */
+  cluster?: (() => ClusterHealth) | undefined;
 }
 
 /** A listening server. */
@@ -81,6 +84,7 @@ export class EventServer {
       oldestSeq: deps.hub.buffer.oldestSeq ?? deps.hub.lastSeq + 1,
       domains: deps.registry.statuses(),
       tree: deps.tree(),
+      ...(deps.cluster ? { cluster: deps.cluster() } : {}),
     });
     let stream: EventStream | undefined;
     const metrics = createServerMetrics({
@@ -105,6 +109,7 @@ export class EventServer {
       runId: deps.runId,
       tree: deps.tree,
       lateMs: () => deps.hub.lateMs,
+      ...(deps.cluster ? { cluster: deps.cluster } : {}),
       observer: new ObserverRoutes({
         registry: deps.registry,
         store: deps.store,

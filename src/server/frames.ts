@@ -7,6 +7,7 @@
  * const frame = JSON.parse(data) as ServerFrame | SequencedEvent[];
  * if (Array.isArray(frame)) for (const event of frame) console.log(event.seq, event.type);
  */
+import type { ClusterHealth } from '../cluster/node.ts';
 import type { ThunderlineEvent } from '../events.ts';
 import type { DomainStatus } from '../runtime/registry-view.ts';
 import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
@@ -31,6 +32,8 @@ export interface HelloFrame {
   domains: DomainStatus[];
   /** The supervision tree with each supervisor's restart budget; null while the tree starts. */
   tree: SupervisorTree | null;
+  /** Cluster mode only: this node, the live members, the tick leader and the shards this node holds. */
+  cluster?: ClusterHealth;
 }
 
 /** Sent after `hello` when `?since=` asked for events the replay buffer no longer holds. */

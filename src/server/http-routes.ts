@@ -6,6 +6,7 @@
  * const routes = new HttpRoutes(deps);
  * server.on('request', (req, res) => routes.handle(req, res));
  */
+import type { ClusterHealth } from '../cluster/node.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type DomainStatus, type HistoryEntry, historyEntryOf, type RegistryView } from '../runtime/registry-view.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
@@ -26,6 +27,8 @@ export interface HttpRoutesDeps {
   tree(): SupervisorTree | null;
   /** The latest tick's lateness, ms. */
   lateMs(): number;
+  /** Cluster mode: this node's view of the cluster (`/health` then reports it). */
+  cluster?: () => ClusterHealth;
   /** Runs, actors, load, panels and the operator's actions. */
   observer: ObserverRoutes;
 }
@@ -39,6 +42,12 @@ export interface HealthBody {
   tick: number;
   activeDomains: number;
   domains: Record<string, DomainStatus['status']>;
+  /**
+   * Cluster mode only: membership, lease storage and tick flow of this node. The status is
+   * `failing` (503: not ready) while the node is not a member or cannot trust its leases, and
+   * `degraded` while no cluster tick has reached it for three intervals.
+   */
+  cluster?: ClusterHealth;
 }
 
 /** One `/api/history` item, newest first: the registry's own entry shape. */
@@ -63,17 +72,19 @@ const DASHBOARD_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Computes `/health` from the registry. */
-export function healthOf(registry: RegistryView): HealthBody {
+export function healthOf(registry: RegistryView, cluster?: ClusterHealth): HealthBody {
   const statuses = registry.statuses();
   const domains: Record<string, DomainStatus['status']> = {};
   for (const domain of statuses) domains[domain.name] = domain.status;
-  const failing = statuses.some((domain) => domain.status === 'failed');
-  const degraded = statuses.some((domain) => domain.status === 'crashed' || domain.status === 'restarting');
+  const clusterFailing = cluster !== undefined && (cluster.leaseStorage !== 'ok' || !cluster.member);
+  const failing = clusterFailing || statuses.some((domain) => domain.status === 'failed');
+  const degraded = cluster?.ticks === 'starved' || statuses.some((domain) => domain.status === 'crashed' || domain.status === 'restarting');
   return {
     status: failing ? 'failing' : degraded ? 'degraded' : 'ok',
     tick: registry.currentTick(),
     activeDomains: registry.activeCount(),
     domains,
+    ...(cluster ? { cluster } : {}),
   };
 }
 
@@ -114,7 +125,7 @@ export class HttpRoutes {
     }
     switch (url.pathname) {
       case '/health': {
-        const body = healthOf(this.deps.registry);
+        const body = healthOf(this.deps.registry, this.deps.cluster?.());
         this.json(res, body.status === 'failing' ? 503 : 200, body);
         return;
       }

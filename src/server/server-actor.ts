@@ -81,6 +81,7 @@ export function serverChild(input: ServerChildInput): ServerChild {
         load: input.load,
         panels: input.panels,
         operatorToken,
+        cluster: input.cluster,
       });
       current = server;
       boundPort = Number(new URL(server.url).port);

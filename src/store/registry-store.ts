@@ -33,6 +33,11 @@ export interface StatusChange {
   occurredAt: number;
   /** default `{}` */
   metadata?: StoreMetadata;
+  /**
+   * Cluster mode: the shard lease epoch of the domain incarnation that made the change (its
+   * events carry it); the cluster store writes the change only under that epoch. SQLite ignores it.
+   */
+  epoch?: number;
 }
 
 /** A runtime start, as `beginRun` records it. */

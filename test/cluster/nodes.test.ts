@@ -78,14 +78,24 @@ function replacer(_key: string, value: unknown): unknown {
 /** Every domain active on the node the shard map of `members` gives it. */
 async function placedOn(context: Context, members: string[]) {
   const owners = ownersOf(members);
-  return until(
-    `every domain active on its owner among ${members.join(', ')}`,
-    () => currentOwners(context.db),
-    (current) =>
-      THUNDERLINE_DOMAINS.every(
-        (domain) => current.get(domain)?.status === 'active' && current.get(domain)?.node === owners[shardOf(domain)],
-      ),
-  );
+  try {
+    return await until(
+      `every domain active on its owner among ${members.join(', ')}`,
+      () => currentOwners(context.db),
+      (current) =>
+        THUNDERLINE_DOMAINS.every(
+          (domain) => current.get(domain)?.status === 'active' && current.get(domain)?.node === owners[shardOf(domain)],
+        ),
+    );
+  } catch (error) {
+    // What the nodes said about leases and failures, to tell why.
+    const notes: string[] = [];
+    for (const [id, node] of context.nodes) {
+      const lines = (await node.output()).split('\n').filter((line) => /fenced|lease_storage|operation_failed|member_|leader/.test(line));
+      notes.push(`${id}: ${lines.slice(-12).join(' | ')}`);
+    }
+    throw new Error(`${(error as Error).message}\n${notes.join('\n')}`);
+  }
 }
 
 const history = (context: Context, where = 'true') =>
@@ -152,7 +162,11 @@ test('three nodes share the domains; a killed node’s domains come back on the 
     context.nodes.delete(id);
   }
   const final = await currentOwners(context.db);
-  for (const domain of THUNDERLINE_DOMAINS) assert.is(final.get(domain)?.status, 'inactive', domain);
+  for (const domain of THUNDERLINE_DOMAINS) {
+    if (final.get(domain)?.status === 'inactive') continue;
+    const rows = await history(context, `domain_name = '${domain}'`);
+    assert.unreachable(`${domain} ends ${final.get(domain)?.status}; its history: ${JSON.stringify(rows.slice(-8))}`);
+  }
   assert.equal(await ledgerViolations(context.db), []);
   const ticks = await context.db.query<{ count: string; distinct: string }>(
     'select count(*) as count, count(distinct n) as distinct from cluster_ticks',
