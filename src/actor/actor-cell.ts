@@ -43,8 +43,8 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   private initialized = false;
   /** On the run queue now. */
   private queued = false;
-  /** A handler's promise is pending: the cell takes no message until it settles. */
-  private waiting = false;
+  /** See {@link waiting}. */
+  private isWaiting = false;
   private nact: Ref<unknown> | undefined;
   private nactActor: NactActor | undefined;
   private pending: Set<PendingCall> | undefined;
@@ -60,6 +60,19 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
     this.name = name;
     this.id = system.nextActorId(name);
     this.castContext = new CellContext<M>(this, noReply);
+  }
+
+  /**
+   * A handler's (or `init`'s, `terminate`'s) promise is pending: the cell takes no message until
+   * it settles. The run queue counts waiting cells, for {@link ActorSystem.idle}.
+   */
+  private get waiting(): boolean {
+    return this.isWaiting;
+  }
+  private set waiting(waiting: boolean) {
+    if (waiting === this.isWaiting) return;
+    this.isWaiting = waiting;
+    this.system.runQueue.cellWaiting(waiting);
   }
 
   get alive(): boolean {
