@@ -46,8 +46,8 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
   private initialized = false;
   /** On the run queue now. */
   private queued = false;
-  /** A handler's promise is pending: the cell takes no message until it settles. */
-  private waiting = false;
+  /** See {@link waiting}. */
+  private isWaiting = false;
   private nact: Ref<unknown> | undefined;
   private nactActor: NactActor | undefined;
   private pending: Set<PendingCall> | undefined;
@@ -81,6 +81,19 @@ export class ActorCell<S, M extends Message, A> extends ExitLinks implements Act
    */
   get busyMs(): number {
     return this.timedTurns === 0 ? 0 : (this.timedMs / this.timedTurns) * this.turns;
+  }
+
+  /**
+   * A handler's (or `init`'s, `terminate`'s) promise is pending: the cell takes no message until
+   * it settles. The run queue counts waiting cells, for {@link ActorSystem.idle}.
+   */
+  private get waiting(): boolean {
+    return this.isWaiting;
+  }
+  private set waiting(waiting: boolean) {
+    if (waiting === this.isWaiting) return;
+    this.isWaiting = waiting;
+    this.system.runQueue.cellWaiting(waiting);
   }
 
   get alive(): boolean {

@@ -62,6 +62,23 @@ export class ActorSystem {
     return this.deadLetterCount;
   }
 
+  /**
+   * True when no actor of this system has a message waiting, or a handler, `init` or `terminate`
+   * in progress. Looked at between turns of the event loop (from a `setImmediate`, never inside a
+   * chain of promise callbacks), it means nothing more happens until a timer fires (on a
+   * `ManualClock`, until it is advanced) or code outside the actors acts: a test waits for it to
+   * know a system has settled.
+   *
+   * @example
+   * const settled = () => new Promise<void>((resolve) => {
+   *   const look = () => (system.idle ? resolve() : setImmediate(look));
+   *   look();
+   * });
+   */
+  get idle(): boolean {
+    return this.runQueue.idle;
+  }
+
   /** True once {@link stop} has run. */
   get isStopped(): boolean {
     return this.stopped;

@@ -36,6 +36,8 @@ export class RunQueue {
   /** `performance.now()` when the current slice began; -1 when no slice is open. */
   private sliceStart = -1;
   private closed = false;
+  /** Cells waiting on a promise of their own (a handler, `init`, `terminate`): they take no turn until it settles. */
+  private waitingCells = 0;
   private readonly drainNow = (): void => this.drain();
   private readonly endSlice = (): void => {
     this.sliceStart = -1;
@@ -48,6 +50,20 @@ export class RunQueue {
   /** Cells waiting for a turn. */
   get length(): number {
     return this.cells.length - this.head;
+  }
+
+  /**
+   * No cell is queued, and none waits on a promise of its own. Looked at between turns of the
+   * event loop, nothing more runs until a timer fires or code outside the actors sends a message
+   * or settles a promise a cell waits on (`ActorSystem.idle` in actor-system.ts).
+   */
+  get idle(): boolean {
+    return this.length === 0 && this.waitingCells === 0;
+  }
+
+  /** @internal a cell began (`true`) or stopped (`false`) waiting on a promise of its own */
+  cellWaiting(waiting: boolean): void {
+    this.waitingCells += waiting ? 1 : -1;
   }
 
   /** Puts `cell` at the back of the queue; the caller guarantees it is not already queued. */

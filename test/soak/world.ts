@@ -1,10 +1,11 @@
 /**
  * One soak session's world: the temp directory and SQLite file, the runtime now running on it
  * (booted again after each stop, escalation or process kill), the gates, and what every run
- * published (the history rows it must have written). Settling is deterministic, as in
- * test/property/model.ts: round trips through every domain-holding supervisor's mailbox (and
- * every domain's own supervisor's) and the registry's, until nothing changes; real time only
- * bounds a hang.
+ * published (the history rows it must have written). Settling: round trips through every
+ * domain-holding supervisor's mailbox (and every domain's own supervisor's) and the registry's,
+ * until nothing changes; real time only bounds a hang. test/property/model.ts settled its tree
+ * this way too, and its settleTree says what that can miss (a message an actor queued for itself
+ * behind the round trip, still waiting for the run queue's next slice).
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { type ActorSystem, type Behaviour, createActorSystem, ManualClock, spawnActor } from '../../../index.ts';
 import type { ActorCell } from '../../../src/actor/actor-cell.ts';
-import { gate } from '../../support/gate.ts';
+import { gate, until } from '../../support/gate.ts';
 import { within } from '../../support/within.ts';
 
 interface Context {
@@ -155,6 +155,80 @@ cell('async handlers messaging each other for ever never starve I/O either (each
   assert.ok(counter.handled < 1_000_000, `the timer waited for ${counter.handled} messages`);
   a.kill('done');
   b.kill('done');
+});
+
+/** One turn of the event loop: every promise callback queued before it has run. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+cell('system.idle is false while a message waits or a handler, init or terminate is in progress', async ({ system }) => {
+  assert.ok(system.idle, 'a new system is idle');
+  const initGate = gate();
+  const handleGate = gate();
+  const stopGate = gate();
+  type WaitMsg = { type: 'wait' } | { type: 'noop' };
+  const behaviour: Behaviour<null, WaitMsg> = {
+    init: () => initGate.promise.then(() => null),
+    handle: (state, message) => (message.type === 'wait' ? handleGate.promise.then(() => state) : state),
+    terminate: () => stopGate.promise,
+  };
+  const started = spawnActor(system, behaviour, undefined);
+  assert.not.ok(system.idle, 'the start waits in the mailbox');
+  await turn();
+  assert.not.ok(system.idle, 'init is in progress');
+  initGate.open();
+  const ref = await within(started, 'the start');
+  await within(
+    until(() => system.idle),
+    'idle after init',
+  );
+  ref.cast({ type: 'noop' });
+  assert.not.ok(system.idle, 'a message waits');
+  await within(
+    until(() => system.idle),
+    'idle after a synchronous handler',
+  );
+  ref.cast({ type: 'wait' });
+  await turn();
+  assert.not.ok(system.idle, 'a handler is in progress');
+  handleGate.open();
+  await within(
+    until(() => system.idle),
+    'idle once the handler settled',
+  );
+  const exited = ref.stop();
+  await turn();
+  assert.not.ok(system.idle, 'terminate is in progress');
+  stopGate.open();
+  await within(exited, 'the stop');
+  assert.ok(system.idle, 'idle once the actor exited');
+});
+
+cell('system.idle: a cell killed while it waits counts no more, and its late promise changes nothing', async ({ system }) => {
+  const waiter = (held: Promise<void>): Behaviour<null, { type: 'wait' }> => ({
+    init: () => null,
+    handle: (state) => held.then(() => state),
+  });
+  const first = gate();
+  const killed = await spawnActor(system, waiter(first.promise), undefined);
+  killed.cast({ type: 'wait' });
+  await turn();
+  assert.not.ok(system.idle, 'a handler is in progress');
+  killed.kill('killed');
+  assert.ok(system.idle, 'a dead cell waits on nothing');
+  first.open();
+  await turn();
+  assert.ok(system.idle, 'the dead handler settling changes nothing');
+  // Counted once each way: another waiting cell is still seen.
+  const second = gate();
+  const ref = await spawnActor(system, waiter(second.promise), undefined);
+  ref.cast({ type: 'wait' });
+  await turn();
+  assert.not.ok(system.idle, 'the second cell is waiting');
+  second.open();
+  await within(
+    until(() => system.idle),
+    'idle once its handler settled',
+  );
 });
 
 cell.run();
