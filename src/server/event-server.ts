@@ -8,9 +8,9 @@
  * await server.close();
  */
 import http from 'node:http';
-import type { ClusterHealth } from '../cluster/node.ts';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.ts';
+import type { ClusterHealth } from '../cluster/node.ts';
 import { ThunderlineError } from '../errors.ts';
 import type { ActorObserver } from '../observer/actor-observer.ts';
 import type { LoadSampler } from '../observer/load-sampler.ts';

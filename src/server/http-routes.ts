@@ -6,8 +6,9 @@
  * const routes = new HttpRoutes(deps);
  * server.on('request', (req, res) => routes.handle(req, res));
  */
-import type { ClusterHealth } from '../cluster/node.ts';
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ClusterHealth } from '../cluster/node.ts';
 import { type DomainStatus, type HistoryEntry, historyEntryOf, type RegistryView } from '../runtime/registry-view.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
 import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
