@@ -85,6 +85,8 @@ export class PgLedger {
   private readonly pool: pg.Pool;
   readonly nodeId: string;
   readonly url: string;
+  /** What this node joined with; a renew after it was reaped joins again with it. */
+  private joined: { runId: string; httpUrl: string | null } | undefined;
 
   private constructor(url: string, options: PgLedgerOptions) {
     this.url = url;
@@ -160,6 +162,7 @@ export class PgLedger {
    * killed and restarted before anyone reaped it) is closed as unclean first.
    */
   async join(member: { runId: string; httpUrl: string | null }): Promise<void> {
+    this.joined = member;
     await this.pool.query(
       `update runtime_runs set stopped_at = $3, stop_reason = 'unclean: node ' || $1 || ' restarted without stopping'
        where node_id = $1 and run_id <> $2 and stopped_at is null`,
@@ -187,16 +190,34 @@ export class PgLedger {
   /**
    * One statement: the heartbeat, and every lease this node still holds renewed to `ttlMs` from
    * PostgreSQL's now. Answers the leases renewed (an expired one is not: it must be re-acquired).
+   * A node that others declared dead (its member row was reaped while it was cut off) is a member
+   * again by the same statement, and its run, closed for it as unclean, is open again.
    */
   async renew(ttlMs: number): Promise<HeldLease[]> {
+    const joined = this.joined;
     const { rows } = await this.leasePool.query(
-      `with hb as (update cluster_members set heartbeat_at = now() where node_id = $1 returning 1)
-       update cluster_leases set expires_at = now() + make_interval(secs => $2::double precision / 1000)
-       where owner = $1 and expires_at > now()
-       returning name, epoch, (select count(*) from hb) as hb`,
-      [this.nodeId, ttlMs],
+      `with hb as (
+         insert into cluster_members (node_id, run_id, http_url, started_at, heartbeat_at, status)
+         values ($1, $3, $4, now(), now(), 'up')
+         on conflict (node_id) do update set heartbeat_at = now()
+         returning (xmax = 0) as rejoined
+       ), r as (
+         update cluster_leases set expires_at = now() + make_interval(secs => $2::double precision / 1000)
+         where owner = $1 and expires_at > now()
+         returning name, epoch
+       )
+       select (select rejoined from hb) as rejoined, r.name, r.epoch from (select 1) as one left join r on true`,
+      [this.nodeId, ttlMs, joined?.runId ?? '', joined?.httpUrl ?? null],
     );
-    return rows.map((row: { name: string; epoch: string }) => ({ name: row.name, epoch: Number(row.epoch) }));
+    if ((rows[0] as { rejoined: boolean } | undefined)?.rejoined && joined) {
+      await this.leasePool.query(
+        `update runtime_runs set stopped_at = null, stop_reason = null where run_id = $1 and stop_reason like 'unclean: node % stopped heartbeating'`,
+        [joined.runId],
+      );
+    }
+    return rows
+      .filter((row: { name: string | null }) => row.name !== null)
+      .map((row: { name: string; epoch: string }) => ({ name: row.name, epoch: Number(row.epoch) }));
   }
 
   /** Live members and every lease, by PostgreSQL's clock. */
