@@ -160,7 +160,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
           system,
           registry,
           ...(feed ? { events: feed } : {}),
-          ...(node ? { cluster: () => (node as ClusterNode).health() } : {}),
+          ...(node ? { cluster: () => (node as ClusterNode).health(), clusterSnapshot: () => (node as ClusterNode).snapshot() } : {}),
           store,
           runId,
           version: VERSION,

@@ -141,6 +141,18 @@ export interface ClusterHealth {
   ticks: 'ok' | 'starved';
 }
 
+/** The cluster as this node last read it from PostgreSQL (`GET /api/cluster`). */
+export interface ClusterSnapshot extends ClusterHealth {
+  /** members whose heartbeat is live and who are leaving (handing their shards off) */
+  leaving: string[];
+  /** every lease: `tick` and `shard:<n>`, with its holder, epoch and ms left (negative: expired) */
+  leases: Array<{ name: string; owner: string; epoch: number; valid: boolean; expiresInMs: number }>;
+  /** how many shards each live member holds */
+  shardsByNode: Record<string, number>;
+  /** ms since that read (a read every renew interval) */
+  viewAgeMs: number | null;
+}
+
 /** A running node. */
 export class ClusterNode {
   readonly nodeId: string;
@@ -154,6 +166,7 @@ export class ClusterNode {
   private lastTickAt: number | undefined;
   private knownMembers = new Set<string>();
   private startedAt = 0;
+  private viewAt: number | undefined;
   private leavingMembers = new Set<string>();
   private leaderNode: string | null = null;
 
@@ -248,7 +261,10 @@ export class ClusterNode {
             this.publish('leader_changed', { epochs: [epoch] });
           }
         },
-        changed: (view) => this.membershipChanged(view),
+        changed: (view) => {
+          this.viewAt = this.clock.now();
+          this.membershipChanged(view);
+        },
         failed: (error) => this.publish('lease_storage_failed', { reason: describe(error) }),
       },
     });
@@ -298,6 +314,23 @@ export class ClusterNode {
     this.stopFeed?.();
     await this.bus.close();
     await this.ledger.close();
+  }
+
+  /** The members and the lease table, as last read (for the dashboard's cluster view). */
+  snapshot(): ClusterSnapshot {
+    const view = this.coordinator.view();
+    const age = this.viewAt === undefined ? null : this.clock.now() - this.viewAt;
+    const shardsByNode: Record<string, number> = {};
+    for (const lease of view?.leases ?? []) {
+      if (lease.valid && lease.name.startsWith('shard:')) shardsByNode[lease.owner] = (shardsByNode[lease.owner] ?? 0) + 1;
+    }
+    return {
+      ...this.health(),
+      leaving: view?.leaving ?? [],
+      leases: (view?.leases ?? []).map((lease) => ({ ...lease, expiresInMs: Math.round(lease.expiresInMs - (age ?? 0)) })),
+      shardsByNode,
+      viewAgeMs: age,
+    };
   }
 
   /** The ledger could not be written (reported as `lease_storage_failed`; the writes are retried). */

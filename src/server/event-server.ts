@@ -10,7 +10,7 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Clock } from '../clock.ts';
-import type { ClusterHealth } from '../cluster/node.ts';
+import type { ClusterHealth, ClusterSnapshot } from '../cluster/node.ts';
 import { ThunderlineError } from '../errors.ts';
 import type { ActorObserver } from '../observer/actor-observer.ts';
 import type { LoadSampler } from '../observer/load-sampler.ts';
@@ -48,6 +48,8 @@ export interface EventServerDeps {
   operatorToken?: string | undefined;
   /** Cluster mode: this node's view of the cluster, for `hello` and `/health`. */
   cluster?: (() => ClusterHealth) | undefined;
+  /** Cluster mode: the members and the lease table (`/api/cluster`). */
+  clusterSnapshot?: (() => ClusterSnapshot) | undefined;
 }
 
 /** A listening server. */
@@ -110,6 +112,7 @@ export class EventServer {
       tree: deps.tree,
       lateMs: () => deps.hub.lateMs,
       ...(deps.cluster ? { cluster: deps.cluster } : {}),
+      ...(deps.clusterSnapshot ? { clusterSnapshot: deps.clusterSnapshot } : {}),
       observer: new ObserverRoutes({
         registry: deps.registry,
         store: deps.store,

@@ -8,7 +8,7 @@
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ClusterHealth } from '../cluster/node.ts';
+import type { ClusterHealth, ClusterSnapshot } from '../cluster/node.ts';
 import { type DomainStatus, type HistoryEntry, historyEntryOf, type RegistryView } from '../runtime/registry-view.ts';
 import type { RegistryStore } from '../store/registry-store.ts';
 import type { SupervisorTree } from '../supervisor/supervisor-ref.ts';
@@ -30,6 +30,8 @@ export interface HttpRoutesDeps {
   lateMs(): number;
   /** Cluster mode: this node's view of the cluster (`/health` then reports it). */
   cluster?: () => ClusterHealth;
+  /** Cluster mode: the members and the lease table (`/api/cluster`). */
+  clusterSnapshot?: () => ClusterSnapshot;
   /** Runs, actors, load, panels and the operator's actions. */
   observer: ObserverRoutes;
 }
@@ -143,6 +145,10 @@ export class HttpRoutes {
           domains: this.deps.registry.statuses(),
         });
         return;
+      case '/api/cluster':
+        if (this.deps.clusterSnapshot) this.json(res, 200, this.deps.clusterSnapshot());
+        else this.json(res, 404, { error: '/api/cluster answers on a cluster node (thunderline start --postgres URL --nats URL)' });
+        return;
       case '/api/tree':
         this.json(res, 200, { tree: this.deps.tree() });
         return;
@@ -237,7 +243,7 @@ export class HttpRoutes {
     const asset = this.deps.assets.get(pathname);
     if (!asset) {
       this.json(res, 404, {
-        error: `no route ${pathname}; try /, /health, /metrics, /api/domains, /api/history, /api/tree, /api/runs, /api/actors, /api/load, /api/panels or ws /events`,
+        error: `no route ${pathname}; try /, /health, /metrics, /api/domains, /api/history, /api/tree, /api/runs, /api/actors, /api/load, /api/panels, /api/cluster or ws /events`,
       });
       return;
     }

@@ -82,6 +82,7 @@ export function serverChild(input: ServerChildInput): ServerChild {
         panels: input.panels,
         operatorToken,
         cluster: input.cluster,
+        clusterSnapshot: input.clusterSnapshot,
       });
       current = server;
       boundPort = Number(new URL(server.url).port);
