@@ -355,13 +355,28 @@ export class ClusterNode {
     };
   }
 
-  /** Kills a domain on whichever node holds its shard (by the last view of the leases). */
+  /**
+   * Kills a domain on whichever node runs it: the node its latest event came from (the registry
+   * replica), else the holder of its shard's lease as last read; here if that is this node.
+   */
   async killAnywhere(domain: string, reason: string): Promise<string> {
+    if (this.attachment.host.find(domain)) return this.command({ type: 'kill', domain, reason });
     const shard = this.attachment.host.shardOf(domain);
-    const lease = this.coordinator.view()?.leases.find((l) => l.name === `shard:${shard}` && l.valid);
-    if (!lease) throw new ThunderlineError('ERR_UNKNOWN_DOMAIN', `kill: domain "${domain}" (shard ${shard}) runs on no node now`);
-    if (lease.owner === this.nodeId) return this.command({ type: 'kill', domain, reason });
-    return this.bus.command(lease.owner, { type: 'kill', domain, reason });
+    const byEvents = this.attachment.registry.domainStatus(domain)?.node;
+    const byLease = this.coordinator.view()?.leases.find((l) => l.name === `shard:${shard}` && l.valid)?.owner;
+    const candidates = [...new Set([byEvents, byLease])].filter((node): node is string => node !== undefined && node !== this.nodeId);
+    let failure: unknown;
+    for (const node of candidates) {
+      try {
+        return await this.bus.command(node, { type: 'kill', domain, reason });
+      } catch (error) {
+        failure = error;
+      }
+    }
+    throw new ThunderlineError(
+      'ERR_UNKNOWN_DOMAIN',
+      `kill: domain "${domain}" (shard ${shard}) runs on no node now${failure ? ` (${describe(failure)})` : ''}`,
+    );
   }
 
   private async command(command: NodeCommand): Promise<string> {
