@@ -179,6 +179,8 @@ function worthLogging(event: ThunderlineEvent): boolean {
     case 'operation_failed':
     case 'subscriber_failed':
       return true;
+    case 'shard_acquired':
+    case 'shard_released':
     case 'member_joined':
     case 'member_left':
     case 'member_dead':

@@ -93,8 +93,11 @@ export class PgLedger {
     this.nodeId = options.nodeId;
     const connectionTimeoutMillis = options.connectTimeoutMs ?? 3000;
     const common = { connectionString: url, connectionTimeoutMillis, keepAlive: true, application_name: `thunderline:${options.nodeId}` };
-    this.leasePool = new pg.Pool({ ...common, max: 2, query_timeout: options.leaseQueryTimeoutMs ?? 1500 });
-    this.pool = new pg.Pool({ ...common, max: 4, query_timeout: 30_000 });
+    // The server cancels a statement past its deadline too (`statement_timeout`): a client-side
+    // timeout alone leaves the connection busy with it, and the next renew would queue behind.
+    const leaseDeadline = options.leaseQueryTimeoutMs ?? 1500;
+    this.leasePool = new pg.Pool({ ...common, max: 2, query_timeout: leaseDeadline, statement_timeout: leaseDeadline });
+    this.pool = new pg.Pool({ ...common, max: 4, query_timeout: 30_000, statement_timeout: 30_000 });
     // An idle client that loses its connection emits here; the next query reconnects.
     this.leasePool.on('error', () => {});
     this.pool.on('error', () => {});

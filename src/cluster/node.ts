@@ -166,6 +166,8 @@ export class ClusterNode {
   private lastTickAt: number | undefined;
   private knownMembers = new Set<string>();
   private startedAt = 0;
+  private readonly acquiredNow: Array<{ shard: number; epoch: number; previous: string | null }> = [];
+  private readonly releasedNow: number[] = [];
   private viewAt: number | undefined;
   private leavingMembers = new Set<string>();
   private leaderNode: string | null = null;
@@ -237,7 +239,7 @@ export class ClusterNode {
         acquired: async (shard, epoch, previous) => {
           await this.adoptOrphans(shard, epoch);
           await host.start(shard, epoch);
-          this.publish('shard_acquired', { shards: [shard], epochs: [epoch], ...(previous ? { reason: `from ${previous}` } : {}) });
+          this.acquiredNow.push({ shard, epoch, previous });
         },
         handoff: async (shard) => {
           // The last node stopping hands off to no one: its domains stop with 'shutdown'.
@@ -248,7 +250,7 @@ export class ClusterNode {
           // Its domains' last events are stored by JetStream before the lease goes: the new
           // owner's events come after them in the stream.
           await this.relay.flush();
-          this.publish('shard_released', { shards: [shard], reason: 'handoff' });
+          this.releasedNow.push(shard);
         },
         fenced: (shards, why) => {
           host.kill(shards, 'fenced');
@@ -263,6 +265,7 @@ export class ClusterNode {
         },
         changed: (view) => {
           this.viewAt = this.clock.now();
+          this.reportShards();
           this.membershipChanged(view);
         },
         failed: (error) => this.publish('lease_storage_failed', { reason: describe(error) }),
@@ -302,6 +305,7 @@ export class ClusterNode {
     this.leader?.stop();
     if (!this.coordinator) return;
     await this.coordinator.leave();
+    this.reportShards();
     this.bus.announceChange();
   }
 
@@ -410,6 +414,19 @@ export class ClusterNode {
       epoch,
     }));
     await this.ledger.writeFenced(rows);
+  }
+
+  /** One `shard_released` and one `shard_acquired` per cycle, for every shard that moved in it. */
+  private reportShards(): void {
+    if (this.releasedNow.length > 0) this.publish('shard_released', { shards: this.releasedNow.splice(0), reason: 'handoff' });
+    if (this.acquiredNow.length === 0) return;
+    const acquired = this.acquiredNow.splice(0);
+    const from = [...new Set(acquired.map((entry) => entry.previous).filter((node): node is string => node !== null))];
+    this.publish('shard_acquired', {
+      shards: acquired.map((entry) => entry.shard),
+      epochs: acquired.map((entry) => entry.epoch),
+      ...(from.length > 0 ? { reason: `from ${from.join(', ')}` } : {}),
+    });
   }
 
   private membershipChanged(view: ClusterView): void {

@@ -7,6 +7,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ownersOf, shardOf } from '../../src/cluster/shards.ts';
 import { currentOwners, ledgerViolations } from '../support/cluster-invariants.ts';
 import { domainsOf, TestCluster, until } from '../support/cluster-nodes.ts';
 import { type FreshDatabase, freshDatabase, TEST_NATS } from '../support/cluster-services.ts';
@@ -146,6 +147,54 @@ test('PostgreSQL down for every node: every node fences itself; back up, every d
   }
   for (const proxy of proxies) proxy.heal();
   await cluster.placedOn(THREE);
+  assert.equal(await ledgerViolations(context.db), []);
+});
+
+test('NATS down for every node: ticks stop reaching the nodes; back up, ticks and events flow again', async (context) => {
+  const { cluster } = context;
+  const proxies: TcpProxy[] = [];
+  for (const id of THREE) {
+    const nats = await through(context, TEST_NATS);
+    proxies.push(nats.proxy);
+    await cluster.start(id, { nats: nats.url });
+  }
+  await cluster.placedOn(THREE);
+  for (const proxy of proxies) proxy.refuse();
+  for (const id of THREE) {
+    await until(
+      `${id} reports starved ticks`,
+      () => health(cluster, id),
+      (h) => h.body.cluster?.ticks === 'starved',
+    );
+  }
+  // The ledger is untouched: PostgreSQL still holds every lease, every domain stays where it was.
+  const during = await currentOwners(context.db);
+  for (const id of THREE) for (const domain of domainsOf(id, THREE)) assert.is(during.get(domain)?.node, id, domain);
+  for (const proxy of proxies) proxy.heal();
+  for (const id of THREE) {
+    await until(
+      `${id} gets ticks again`,
+      () => health(cluster, id),
+      (h) => h.body.cluster?.ticks === 'ok',
+    );
+  }
+  // Events flow again: n2 leaves, and n1's registry (fed only by the event stream for domains
+  // it does not run) sees n2's domains active on their new owners.
+  const moved = domainsOf('n2', THREE);
+  assert.ok(moved.length > 0, 'n2 runs some domains');
+  assert.is((await cluster.stop('n2', 'SIGTERM')).code, 0);
+  const owners = ownersOf(['n1', 'n3']);
+  const viewer = await cluster.viewer('n1');
+  await until(
+    `n1's registry sees n2's domains active on n1 and n3`,
+    async () =>
+      ((await (await fetch(new URL('/api/domains', viewer))).json()) as { domains: Array<{ name: string; status: string; node?: string }> })
+        .domains,
+    (domains) =>
+      moved.every((name) =>
+        domains.some((domain) => domain.name === name && domain.status === 'active' && domain.node === owners[shardOf(name)]),
+      ),
+  );
   assert.equal(await ledgerViolations(context.db), []);
 });
 

@@ -106,8 +106,10 @@ export class TestCluster {
   async notes(): Promise<string> {
     const notes: string[] = [];
     for (const [id, node] of this.nodes) {
-      const lines = (await node.output()).split('\n').filter((line) => /fenced|lease_storage|operation_failed|member_|leader/.test(line));
-      notes.push(`${id}: ${lines.slice(-12).join(' | ')}`);
+      const lines = (await node.output())
+        .split('\n')
+        .filter((line) => /fenced|lease_storage|operation_failed|member_|leader|shard_acquired|shard_released/.test(line));
+      notes.push(`${id}: ${lines.slice(-20).join(' | ')}`);
     }
     return notes.join('\n');
   }

@@ -30,6 +30,19 @@
   const TIMELINE_MAX_MS = 30 * 60 * 1000;
   const TIMELINE_MIN_MS = 20 * 1000;
   const LOG_LIMIT = 500;
+  // Cluster mode (docs/cluster.md): the events the cluster view's failover timeline draws from.
+  const CLUSTER_TYPES = new Set([
+    'member_joined',
+    'member_left',
+    'member_dead',
+    'leader_changed',
+    'shard_acquired',
+    'shard_released',
+    'shard_fenced',
+    'tick_gap',
+    'lease_storage_failed',
+  ]);
+  const CLUSTER_LIMIT = 5000;
   const token = new URLSearchParams(location.search).get('token');
 
   const state = {
@@ -47,7 +60,13 @@
     retries: 0,
     historyLoaded: false,
     socket: null,
+    // Cluster mode only: hello.cluster (this node, members, leader), and the cluster events plus the
+    // domain events that carry a node, oldest first, for observer.js's cluster view.
+    cluster: null,
+    clusterEvents: [],
   };
+  /** Functions called on every render (observer.js's cluster view adds one). */
+  const renderHooks = [];
 
   const $ = (id) => document.getElementById(id);
   const el = (tag, className, text) => {
@@ -120,6 +139,7 @@
         state.lateMs = frame.lateMs;
         state.domains = new Map(frame.domains.map((domain) => [domain.name, { ...domain }]));
         state.tree = frame.tree;
+        if (frame.cluster) state.cluster = frame.cluster;
         $('run').textContent = frame.runId;
         $('run').title = frame.runId;
         $('version').textContent = frame.version;
@@ -151,6 +171,10 @@
     state.lastSeq = event.seq;
     const at = Date.parse(event.time) || Date.now();
     const replayed = state.helloSeq !== null && event.seq <= state.helloSeq;
+    if (CLUSTER_TYPES.has(event.type) || (EVENT_STATUS[event.type] && event.node !== undefined)) {
+      state.clusterEvents.push(event);
+      if (state.clusterEvents.length > CLUSTER_LIMIT) state.clusterEvents.splice(0, 1000);
+    }
     if (replayed) {
       if (EVENT_STATUS[event.type]) addTimeline(event.domain, EVENT_STATUS[event.type], at);
       addLog(event);
@@ -177,6 +201,8 @@
       if (status === 'active') domain.activatedAt = at;
       if (status === 'restarting') domain.restarts = (domain.restarts || 0) + 1;
       if (event.reason !== undefined) domain.reason = event.reason;
+      if (event.node !== undefined) domain.node = event.node;
+      if (event.epoch !== undefined) domain.epoch = event.epoch;
       state.domains.set(event.domain, domain);
       addTimeline(event.domain, status, at);
     }
@@ -334,6 +360,7 @@
       renderDomains();
       renderTree();
       renderTimeline();
+      for (const hook of renderHooks) hook();
     });
   }
 
@@ -351,13 +378,36 @@
     badge.dataset.health = health;
   }
 
+  /** Cluster mode: the node a domain runs on (or last ran on); '' before it is placed. */
+  const nodeOf = (domain) => domain.node ?? '';
+
   function renderDomains() {
     const body = $('domains').tBodies[0];
     const rows = [];
-    for (const domain of [...state.domains.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const clustered = state.cluster !== null;
+    const byName = (a, b) => a.name.localeCompare(b.name);
+    // In cluster mode the rows are grouped by node, a heading row before each node's domains.
+    const byNode = (a, b) => nodeOf(a).localeCompare(nodeOf(b)) || byName(a, b);
+    let group = null;
+    for (const domain of [...state.domains.values()].sort(clustered ? byNode : byName)) {
+      if (clustered && nodeOf(domain) !== group) {
+        group = nodeOf(domain);
+        const count = [...state.domains.values()].filter((other) => nodeOf(other) === group).length;
+        const heading = el('tr', 'node-group');
+        heading.dataset.node = group;
+        const self = group === state.cluster.node ? ' (this node)' : '';
+        const cell = el('th', '', group ? `node ${group}${self} · ${count} domain${count === 1 ? '' : 's'}` : 'not placed yet');
+        cell.colSpan = 6;
+        cell.scope = 'colgroup';
+        heading.appendChild(cell);
+        rows.push(heading);
+      }
       const row = el('tr');
       row.dataset.domain = domain.name;
-      row.appendChild(el('td', 'name', domain.name));
+      if (clustered) row.dataset.node = nodeOf(domain);
+      const name = el('td', 'name', domain.name);
+      if (clustered && domain.epoch !== undefined) name.appendChild(el('span', 'epoch', ` epoch ${domain.epoch}`));
+      row.appendChild(name);
       const statusCell = el('td');
       statusCell.appendChild(el('span', `status status-${domain.status}`, domain.status));
       row.appendChild(statusCell);
@@ -506,7 +556,7 @@
   }, 5000);
   renderLegend();
   // The observer views (observer.js) share the connection's helpers and state.
-  window.thunderline = { api, state, STATUS_COLORS, el, fitCanvas, scheduleRender };
+  window.thunderline = { api, state, STATUS_COLORS, el, fitCanvas, scheduleRender, renderHooks };
   api('/api/runs')
     .then((body) => {
       const current = body.runs.find((run) => run.runId === body.current);

@@ -564,6 +564,420 @@
 
   $('run-select').addEventListener('change', (event) => showRun(event.target.value));
 
+  // --- cluster view (cluster mode only; docs/cluster.md) --------------------------------------
+  // Nodes with their shards and domains, the 256 shard leases (+ tick) coloured by owner, and a
+  // failover timeline of the cluster events. A single-node runtime never shows the section: it is
+  // revealed once hello.cluster arrives or GET /api/cluster answers 200.
+
+  const SHARDS = 256;
+  const GRID_SIDE = 16;
+  // Okabe-Ito again: one colour per node, in the order nodes were first seen; past seven they repeat with stripes.
+  const OWNER_COLORS = ['#56b4e9', '#e69f00', '#009e73', '#cc79a7', '#f0e442', '#0072b2', '#d55e00'];
+  const MERGE_WITHIN_MS = 2000;
+  const TIMELINE_LIMIT = 300;
+  const cluster = {
+    mode: null, // null: not known yet; true: cluster mode; false: a single-node runtime
+    snapshot: null,
+    readAt: 0,
+    colors: new Map(),
+    cells: [],
+    entries: [],
+    lastSeq: 0,
+    entriesChanged: false,
+    lastMember: new Map(),
+    shardDomains: new Map(),
+    focused: 0, // the grid's one tab stop (roving tabindex)
+    shown: 0, // the cell the line under the grid describes (focused or hovered)
+  };
+
+  function clusterFetch() {
+    const headers = token ? { authorization: `Bearer ${token}` } : {};
+    return fetch('/api/cluster', { headers }).then((response) => {
+      if (response.status === 404) return null;
+      if (!response.ok) throw new Error(`/api/cluster: HTTP ${response.status}`);
+      return response.json();
+    });
+  }
+
+  function refreshCluster() {
+    if (cluster.mode === false && !state.cluster) return Promise.resolve();
+    return clusterFetch().then((snapshot) => {
+      if (snapshot === null) {
+        if (!state.cluster) setClusterMode(false);
+        return;
+      }
+      cluster.snapshot = snapshot;
+      cluster.readAt = Date.now();
+      setClusterMode(true);
+      renderCluster();
+    });
+  }
+
+  let refreshSoonTimer = null;
+  /** A cluster event arrived: read the leases again shortly, ahead of the 2 s round. */
+  function refreshClusterSoon() {
+    if (refreshSoonTimer || cluster.mode !== true) return;
+    refreshSoonTimer = setTimeout(() => {
+      refreshSoonTimer = null;
+      refreshCluster().catch(() => {});
+    }, 300);
+  }
+
+  function setClusterMode(on) {
+    if (cluster.mode === on) return;
+    cluster.mode = on;
+    document.body.dataset.cluster = on ? 'on' : 'off';
+    $('cluster-panel').hidden = !on;
+    $('cluster-link').hidden = !on;
+    if (on) buildLeaseGrid();
+  }
+
+  function colorIndex(node) {
+    if (!cluster.colors.has(node)) cluster.colors.set(node, cluster.colors.size);
+    return cluster.colors.get(node);
+  }
+
+  /** The classes that colour a node's cells and swatches: owner-<0..6>, striped past the seventh node. */
+  function ownerClass(node) {
+    const index = colorIndex(node);
+    return `owner-${index % OWNER_COLORS.length}${index >= OWNER_COLORS.length ? ' owner-striped' : ''}`;
+  }
+
+  function buildLeaseGrid() {
+    const grid = $('lease-grid');
+    if (cluster.cells.length > 0) return;
+    const rows = [];
+    for (let row = 0; row < GRID_SIDE; row += 1) {
+      const line = el('div', 'lease-row');
+      line.setAttribute('role', 'row');
+      for (let column = 0; column < GRID_SIDE; column += 1) {
+        const shard = row * GRID_SIDE + column;
+        const cell = el('div', 'lease lease-none');
+        cell.setAttribute('role', 'gridcell');
+        cell.dataset.shard = String(shard);
+        cell.tabIndex = shard === 0 ? 0 : -1;
+        cell.title = `shard ${shard}: no lease yet`;
+        cluster.cells.push(cell);
+        line.appendChild(cell);
+      }
+      rows.push(line);
+    }
+    grid.replaceChildren(...rows);
+    grid.addEventListener('keydown', leaseKey);
+    grid.addEventListener('focusin', (event) => {
+      const shard = shardOfCell(event.target);
+      if (shard === null) return;
+      moveTabStop(shard);
+      showLease(shard);
+    });
+    grid.addEventListener('mouseover', (event) => {
+      const shard = shardOfCell(event.target);
+      if (shard !== null) showLease(shard);
+    });
+  }
+
+  /** Arrow keys move between cells (one tab stop for the whole grid); Home/End go to the row's ends. */
+  function leaseKey(event) {
+    const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: GRID_SIDE, ArrowUp: -GRID_SIDE };
+    const at = cluster.focused;
+    let next = at;
+    if (moves[event.key] !== undefined) next = at + moves[event.key];
+    else if (event.key === 'Home') next = at - (at % GRID_SIDE);
+    else if (event.key === 'End') next = at - (at % GRID_SIDE) + GRID_SIDE - 1;
+    else return;
+    event.preventDefault();
+    if (next < 0 || next >= SHARDS) return;
+    moveTabStop(next);
+    cluster.cells[next].focus();
+  }
+
+  function shardOfCell(target) {
+    return target?.dataset?.shard === undefined ? null : Number(target.dataset.shard);
+  }
+
+  function moveTabStop(shard) {
+    if (shard === cluster.focused) return;
+    cluster.cells[cluster.focused].tabIndex = -1;
+    cluster.cells[shard].tabIndex = 0;
+    cluster.focused = shard;
+  }
+
+  /** The line under the grid: the focused or hovered cell's shard, owner, epoch and expiry, as text. */
+  function showLease(shard) {
+    cluster.shown = shard;
+    $('lease-detail').textContent = cluster.cells[shard].title;
+  }
+
+  /** Follows the cluster events (and the domain events that carry a node) the stream delivered. */
+  function ingestClusterEvents() {
+    for (const event of state.clusterEvents) {
+      if (event.seq <= cluster.lastSeq) continue;
+      cluster.lastSeq = event.seq;
+      if (event.type.startsWith('member_')) cluster.lastMember.set(event.node, event.type);
+      if (event.shard !== undefined && event.domain) {
+        for (const names of cluster.shardDomains.values()) names.delete(event.domain);
+        if (!cluster.shardDomains.has(event.shard)) cluster.shardDomains.set(event.shard, new Set());
+        cluster.shardDomains.get(event.shard).add(event.domain);
+      }
+      addClusterEntry(event);
+      if (!event.domain) refreshClusterSoon();
+    }
+  }
+
+  /** The timeline's key of an event: bursts of the same key within 2 s are one entry. */
+  function entryKey(event) {
+    if (event.domain) return `${event.type}|${event.node}|${event.reason ?? ''}`;
+    if (event.type.startsWith('shard_')) return `${event.type}|${event.node}`;
+    return null;
+  }
+
+  function addClusterEntry(event) {
+    const at = Date.parse(event.time) || Date.now();
+    const key = entryKey(event);
+    cluster.entriesChanged = true;
+    if (key !== null) {
+      // Bursts interleave (one node releases a shard, another takes it), so look a few entries back.
+      for (let index = cluster.entries.length - 1; index >= Math.max(0, cluster.entries.length - 12); index -= 1) {
+        const entry = cluster.entries[index];
+        if (entry.key !== key || at - entry.last > MERGE_WITHIN_MS) continue;
+        entry.last = Math.max(entry.last, at);
+        entry.events.push(event);
+        return;
+      }
+    }
+    cluster.entries.push({ key, type: event.type, node: event.node, first: at, last: at, events: [event] });
+    if (cluster.entries.length > TIMELINE_LIMIT) cluster.entries.splice(0, cluster.entries.length - TIMELINE_LIMIT);
+  }
+
+  function clockText(ms) {
+    const date = new Date(ms);
+    const pad = (value, width = 2) => String(value).padStart(width, '0');
+    return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}`;
+  }
+
+  function spanText(ms) {
+    if (ms < 1000) return `${Math.round(ms)} ms`;
+    if (ms < 90_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+    return `${Math.round(ms / 60_000)} min`;
+  }
+
+  /** "2" or "2–3": the range of the epochs. */
+  function rangeText(values) {
+    if (values.length === 0) return '';
+    const low = Math.min(...values);
+    const high = Math.max(...values);
+    return low === high ? String(low) : `${low}–${high}`;
+  }
+
+  function shardsText(shards) {
+    const sorted = [...new Set(shards)].sort((a, b) => a - b);
+    if (sorted.length === 1) return `shard ${sorted[0]}`;
+    if (sorted.length <= 6) return `${sorted.length} shards (${sorted.join(', ')})`;
+    return `${sorted.length} shards`;
+  }
+
+  /** One line of text for a timeline entry (every event of the burst). */
+  function entryText(entry) {
+    const events = entry.events;
+    const first = events[0];
+    const node = first.node;
+    const shards = events.flatMap((event) => event.shards || []);
+    const epochs = events.flatMap((event) => event.epochs || []);
+    const reasons = [...new Set(events.map((event) => event.reason).filter(Boolean))];
+    const why = reasons.length > 0 ? ` (${reasons.slice(0, 3).join('; ')}${reasons.length > 3 ? '; …' : ''})` : '';
+    switch (entry.type) {
+      case 'member_joined':
+        return `${node} joined`;
+      case 'member_left':
+        return `${node} left (stopped gracefully)`;
+      case 'member_dead':
+        return `${node} is dead${why}`;
+      case 'leader_changed':
+        return `${node} is the tick leader${epochs.length ? ` (epoch ${rangeText(epochs)})` : ''}`;
+      case 'shard_acquired':
+        return `${node} acquired ${shardsText(shards)}${epochs.length ? `, epoch ${rangeText(epochs)}` : ''}${why}`;
+      case 'shard_released':
+        return `${node} released ${shardsText(shards)}${why}`;
+      case 'shard_fenced':
+        return `${node} fenced ${shardsText(shards)}${why}`;
+      case 'tick_gap':
+        return `${first.missedTicks ?? '?'} tick(s) skipped with no leader`;
+      case 'lease_storage_failed':
+        return `${node}: lease storage failed${why}`;
+      default: {
+        const status = entry.type.replace('domain_', '');
+        const names = [...new Set(events.map((event) => event.domain))];
+        const domainEpochs = events.map((event) => event.epoch).filter((epoch) => epoch !== undefined);
+        const list = names.length <= 5 ? names.join(', ') : `${names.slice(0, 5).join(', ')} and ${names.length - 5} more`;
+        return `${names.length} domain${names.length === 1 ? '' : 's'} ${status} on ${node}${domainEpochs.length ? ` (epoch ${rangeText(domainEpochs)})` : ''}${why}: ${list}`;
+      }
+    }
+  }
+
+  function renderClusterLog() {
+    if (!cluster.entriesChanged) return;
+    cluster.entriesChanged = false;
+    const list = $('cluster-log');
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 24;
+    const items = cluster.entries.map((entry, index) => {
+      const previous = cluster.entries[index - 1];
+      const item = el('li', `ce ce-${entry.type.startsWith('domain_') ? 'domain' : entry.type}`);
+      item.dataset.type = entry.type;
+      item.dataset.node = entry.node;
+      if (entry.events[0].epochs) item.dataset.epochs = entry.events.flatMap((event) => event.epochs || []).join(',');
+      item.appendChild(el('time', 'ce-time', clockText(entry.first)));
+      // How long after the previous entry this one began: kill → member_dead → shard_acquired → active.
+      item.appendChild(el('span', 'ce-delta', previous ? `+${spanText(Math.max(0, entry.first - previous.first))}` : ''));
+      item.appendChild(el('span', 'ce-type', entry.type));
+      const over = entry.events.length > 1 ? ` — ${entry.events.length} events over ${spanText(entry.last - entry.first)}` : '';
+      const text = el('span', 'ce-text', `${entryText(entry)}${over}`);
+      item.appendChild(text);
+      item.title = `${new Date(entry.first).toISOString()}  ${entry.type}  ${text.textContent}`;
+      return item;
+    });
+    if (items.length === 0) items.push(el('li', 'muted', 'no cluster events yet'));
+    list.replaceChildren(...items);
+    if (atBottom) list.scrollTop = list.scrollHeight;
+  }
+
+  /** The nodes to show: live members, leaving ones, and any other node still holding leases or domains. */
+  function clusterNodes(snapshot, domains) {
+    const live = new Set(snapshot ? snapshot.members : state.cluster?.members || []);
+    const leaving = new Set(snapshot ? snapshot.leaving : []);
+    const names = new Set([...live, ...leaving]);
+    for (const lease of snapshot?.leases || []) if (lease.valid) names.add(lease.owner);
+    for (const domain of domains) if (domain.node) names.add(domain.node);
+    return [...names].sort().map((name) => {
+      let status = 'gone';
+      if (leaving.has(name)) status = 'leaving';
+      else if (live.has(name)) status = 'up';
+      else if (cluster.lastMember.get(name) === 'member_dead') status = 'dead';
+      else if (cluster.lastMember.get(name) === 'member_left') status = 'left';
+      return { name, status };
+    });
+  }
+
+  function renderNodes() {
+    const snapshot = cluster.snapshot;
+    const self = snapshot?.node ?? state.cluster?.node;
+    const leader = snapshot ? snapshot.leader : state.cluster?.leader;
+    const domains = [...state.domains.values()];
+    const cards = clusterNodes(snapshot, domains).map(({ name, status }) => {
+      const card = el('article', `node-card node-${status} ${ownerClass(name)}`);
+      card.dataset.node = name;
+      card.dataset.state = status;
+      card.dataset.self = String(name === self);
+      card.dataset.leader = String(name === leader);
+      const head = el('div', 'node-head');
+      const swatch = el('span', `swatch ${ownerClass(name)}`);
+      swatch.setAttribute('aria-hidden', 'true');
+      head.appendChild(swatch);
+      head.appendChild(el('h4', 'node-id', name));
+      head.appendChild(el('span', `node-state state-${status}`, status));
+      if (name === self) head.appendChild(el('span', 'tag tag-self', 'this node'));
+      if (name === leader) head.appendChild(el('span', 'tag tag-leader', 'tick leader'));
+      card.appendChild(head);
+      const held = snapshot ? (snapshot.shardsByNode[name] ?? 0) : name === self ? (state.cluster?.shards.length ?? 0) : null;
+      const mine = domains.filter((domain) => domain.node === name).sort((a, b) => a.name.localeCompare(b.name));
+      const meta = el('p', 'node-meta');
+      const shardText = el('span', 'node-shards', held === null ? '? shards' : `${held} shard${held === 1 ? '' : 's'}`);
+      if (held !== null) shardText.dataset.count = String(held);
+      meta.appendChild(shardText);
+      meta.appendChild(el('span', 'muted', ` · ${mine.length} domain${mine.length === 1 ? '' : 's'}`));
+      card.appendChild(meta);
+      const list = el('ul', 'node-domains');
+      for (const domain of mine) {
+        const item = el('li');
+        item.dataset.domain = domain.name;
+        item.appendChild(el('span', `status status-${domain.status}`, domain.status));
+        item.appendChild(el('span', 'node-domain-name', ` ${domain.name}`));
+        if (domain.epoch !== undefined) item.appendChild(el('span', 'muted', ` epoch ${domain.epoch}`));
+        list.appendChild(item);
+      }
+      if (mine.length === 0) list.appendChild(el('li', 'muted', 'no domains'));
+      card.appendChild(list);
+      return card;
+    });
+    $('cluster-nodes').replaceChildren(...cards);
+    const members = snapshot ? snapshot.members.length : (state.cluster?.members.length ?? 0);
+    const age = snapshot?.viewAgeMs == null ? '' : `, leases read ${spanText(snapshot.viewAgeMs + (Date.now() - cluster.readAt))} ago`;
+    $('cluster-summary').textContent = `(${members} node${members === 1 ? '' : 's'} up, leader ${leader ?? 'none'}, this node ${self ?? '?'}${age})`;
+  }
+
+  function renderLeases() {
+    const snapshot = cluster.snapshot;
+    if (!snapshot || cluster.cells.length === 0) return;
+    const byShard = new Map();
+    let tick = null;
+    for (const lease of snapshot.leases) {
+      if (lease.name === 'tick') tick = lease;
+      else if (lease.name.startsWith('shard:')) byShard.set(Number(lease.name.slice(6)), lease);
+    }
+    const counts = new Map();
+    let expired = 0;
+    cluster.cells.forEach((cell, shard) => {
+      const lease = byShard.get(shard);
+      const names = [...(cluster.shardDomains.get(shard) || [])].sort();
+      const domainsText = names.length ? `; domains: ${names.join(', ')}` : '';
+      let className = 'lease';
+      if (!lease) {
+        className += ' lease-none';
+        cell.dataset.owner = '';
+        cell.title = `shard ${shard}: no lease yet${domainsText}`;
+      } else if (!lease.valid) {
+        className += ' lease-expired';
+        expired += 1;
+        cell.dataset.owner = '';
+        cell.title = `shard ${shard}: free (last owner ${lease.owner}, epoch ${lease.epoch}, expired ${-lease.expiresInMs} ms ago)${domainsText}`;
+      } else {
+        className += ` ${ownerClass(lease.owner)}`;
+        counts.set(lease.owner, (counts.get(lease.owner) ?? 0) + 1);
+        cell.dataset.owner = lease.owner;
+        cell.title = `shard ${shard}: owner ${lease.owner}, epoch ${lease.epoch}, expires in ${lease.expiresInMs} ms${domainsText}`;
+      }
+      if (names.length) className += ' has-domains';
+      if (cell.className !== className) cell.className = className;
+      cell.dataset.epoch = lease ? String(lease.epoch) : '';
+    });
+    const tickBox = $('tick-lease');
+    tickBox.className = `tick-lease${tick?.valid ? '' : ' lease-expired-text'}`;
+    tickBox.replaceChildren();
+    const swatch = el('span', `swatch ${tick?.valid ? ownerClass(tick.owner) : 'lease-expired'}`);
+    swatch.setAttribute('aria-hidden', 'true');
+    tickBox.appendChild(swatch);
+    tickBox.appendChild(
+      el(
+        'span',
+        '',
+        tick
+          ? `tick lease: ${tick.valid ? tick.owner : `free (was ${tick.owner})`}, epoch ${tick.epoch}, ${tick.valid ? `expires in ${tick.expiresInMs} ms` : 'expired'}`
+          : 'tick lease: none yet',
+      ),
+    );
+    tickBox.dataset.owner = tick?.valid ? tick.owner : '';
+    const legend = $('lease-legend');
+    const items = [...counts.keys()].sort().map((owner) => {
+      const item = el('li', `owner-legend ${ownerClass(owner)}`, `${owner}: ${counts.get(owner)}`);
+      item.dataset.owner = owner;
+      return item;
+    });
+    const free = SHARDS - [...counts.values()].reduce((sum, count) => sum + count, 0);
+    if (free > 0) items.push(el('li', 'owner-legend lease-expired', `free: ${free}${expired < free ? ` (${free - expired} never taken)` : ''}`));
+    legend.replaceChildren(...items);
+    showLease(cluster.shown);
+  }
+
+  function renderCluster() {
+    if (state.cluster && cluster.mode !== true) setClusterMode(true);
+    ingestClusterEvents();
+    if (cluster.mode !== true) return;
+    renderNodes();
+    renderLeases();
+    renderClusterLog();
+  }
+
+  shared.renderHooks.push(renderCluster);
+
   // --- refresh loop -------------------------------------------------------------------------
 
   let busy = false;
@@ -571,7 +985,7 @@
     // One round at a time: a slow server or a hidden page never piles requests up.
     if (busy || document.hidden) return;
     busy = true;
-    Promise.allSettled([refreshLoad(), refreshActors(), refreshPanels()]).then(() => {
+    Promise.allSettled([refreshLoad(), refreshActors(), refreshPanels(), refreshCluster()]).then(() => {
       busy = false;
     });
   }
