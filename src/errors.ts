@@ -45,8 +45,7 @@ export type ErrorCode =
   | 'ERR_TASK_TIMEOUT'
   | 'ERR_TASK_FAILED'
   | 'ERR_CLUSTER_UNREACHABLE'
-  | 'ERR_CLUSTER_CONFLICT'
-  | 'ERR_FENCED';
+  | 'ERR_CLUSTER_CONFLICT';
 
 /** An error with a stable {@link ErrorCode}; `cause` carries the underlying error, if any. */
 export class ThunderlineError extends Error {
