@@ -242,4 +242,19 @@ test('leave hands every shard off, releases the leases and removes the member', 
   assert.is(b.coordinator.heldShards().length, SHARD_COUNT);
 });
 
+test('the first node fixes the tick schedule; a node with another interval is refused by name', async (context) => {
+  const a = await node(context, 'a');
+  const first = await a.ledger.clock(1000, 5000, 'cluster-1');
+  assert.equal(first, { clusterId: 'cluster-1', originMs: 5000, intervalMs: 1000 });
+  const b = await node(context, 'b');
+  assert.equal(await b.ledger.clock(1000, 9000, 'cluster-2'), first, 'a later node keeps the origin and the id');
+  try {
+    await b.ledger.clock(500, 9000, 'cluster-2');
+    assert.unreachable('another interval must be refused');
+  } catch (error) {
+    assert.is((error as { code?: string }).code, 'ERR_CLUSTER_CONFLICT');
+    assert.match((error as Error).message, 'this cluster ticks every 1000 ms (set by its first node); this node was started with 500 ms');
+  }
+});
+
 test.run();
