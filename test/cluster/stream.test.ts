@@ -12,6 +12,17 @@ import { defineDomain } from '../../src/domain/index.ts';
 import type { Runtime } from '../../src/runtime/runtime.ts';
 import { startRuntime } from '../../supervisors/runtime.ts';
 import { eventsUrl, WsProbe } from '../src/server/helpers.ts';
+import { checkSchema, loadSchemas, schemaNameForEvent } from '../src/server/schema-check.ts';
+
+const schemas = loadSchemas();
+
+/** Problems of `value` against `docs/schemas/<name>.json`, prefixed with the name. */
+function schemaProblems(name: string, value: unknown): string[] {
+  const schema = schemas.get(name);
+  if (!schema) return [`docs/schemas/${name}.json is missing`];
+  return checkSchema(schema, value).map((problem) => `${name}: ${problem}`);
+}
+
 import { until } from '../support/cluster-nodes.ts';
 import { type FreshDatabase, freshDatabase, TEST_NATS } from '../support/cluster-services.ts';
 
@@ -71,6 +82,7 @@ test('every node serves the cluster’s events with the same seqs; resuming on t
     (frame) => !Array.isArray(frame) && frame.type === 'hello',
     'hello',
   );
+  assert.equal(schemaProblems('hello', hello), []);
   assert.is(hello.cluster.node, 'a');
   assert.equal(hello.cluster.members, ['a', 'b']);
   assert.ok(hello.cluster.leader === 'a' || hello.cluster.leader === 'b');
@@ -98,6 +110,12 @@ test('every node serves the cluster’s events with the same seqs; resuming on t
     'every domain event carries its node and epoch',
   );
   assert.ok(seen.some((event) => event.type === 'tick'));
+  assert.ok(seen.some((event) => event.type === 'shard_acquired'));
+  // Every event of the cluster stream, from either node, matches its documented schema.
+  assert.equal(
+    seen.flatMap((event) => schemaProblems(schemaNameForEvent(event.type), event)),
+    [],
+  );
 
   // Resume on node b from the middle of what node a served.
   const middle = (seen[Math.floor(seen.length / 2)] as StreamEvent).seq;

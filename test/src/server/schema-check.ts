@@ -86,6 +86,18 @@ export function checkSchema(schema: Schema, value: unknown, at = '$', root: Sche
   return problems;
 }
 
+const CLUSTER_EVENT_TYPES = new Set([
+  'member_joined',
+  'member_left',
+  'member_dead',
+  'leader_changed',
+  'shard_acquired',
+  'shard_released',
+  'shard_fenced',
+  'tick_gap',
+  'lease_storage_failed',
+]);
+
 /** The schema file name for an event type. */
 export function schemaNameForEvent(type: string): string {
   if (type === 'tick') return 'tick';
@@ -94,5 +106,6 @@ export function schemaNameForEvent(type: string): string {
   if (type === 'dead_letter') return 'dead-letter';
   if (type === 'subscriber_failed') return 'subscriber-failed';
   if (type === 'operation_failed') return 'operation-failed';
+  if (CLUSTER_EVENT_TYPES.has(type)) return 'cluster-event';
   return 'custom-event';
 }
