@@ -28,8 +28,14 @@ export interface FreshDatabase {
 /** Creates `tl_test_<random>` on the admin server. */
 export async function freshDatabase(): Promise<FreshDatabase> {
   const name = `tl_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const admin = new pg.Client({ connectionString: ADMIN_POSTGRES });
-  await admin.connect();
+  const admin = new pg.Client({ connectionString: ADMIN_POSTGRES, connectionTimeoutMillis: 5000 });
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new Error(
+      `the cluster tests need PostgreSQL at ${ADMIN_POSTGRES} (THUNDERLINE_TEST_POSTGRES) and NATS with JetStream at ${TEST_NATS} (THUNDERLINE_TEST_NATS); .ci/run starts both (docs/cluster.md, "Tests"): ${(error as Error).message}`,
+    );
+  }
   try {
     await admin.query(`create database ${name}`);
   } finally {
