@@ -24,6 +24,8 @@ export interface EventRelayOptions {
   batchMs?: number;
   /** A batch this large goes at once; default 500. */
   maxBatch?: number;
+  /** Events held while NATS cannot be reached, at most; default 50,000. */
+  maxHeld?: number;
   /** A publish failed (the batch is retried with the next one). */
   onError(error: unknown): void;
 }
@@ -36,6 +38,8 @@ export class EventRelay {
   private readonly off: () => void;
   /** Events stored by JetStream so far. */
   sent = 0;
+  /** Events dropped because NATS was unreachable while more than `maxHeld` waited. */
+  dropped = 0;
 
   constructor(private readonly options: EventRelayOptions) {
     this.off = options.pubsub.subscribe(ALL_TOPICS, (event) => this.add(event));
@@ -84,8 +88,11 @@ export class EventRelay {
         await this.options.bus.publishEvents(batch);
         this.sent += batch.length;
       } catch (error) {
-        // Kept for the next flush, in order: a NATS outage delays events, it does not drop them.
+        // Kept for the next flush, in order: a NATS outage delays events. Up to `maxHeld`: past
+        // that the oldest go (counted in `dropped`); the ledger in PostgreSQL keeps the record.
         this.batch = [...batch, ...this.batch];
+        const cap = this.options.maxHeld ?? 50_000;
+        if (this.batch.length > cap) this.dropped += this.batch.splice(0, this.batch.length - cap).length;
         this.options.onError(error);
         if (!this.timer) {
           this.timer = setTimeout(() => void this.flush(), 500);
