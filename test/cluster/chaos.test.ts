@@ -8,6 +8,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { seededRandom } from '../../actors/cerebros/search-space.ts';
 import { ledgerViolations } from '../support/cluster-invariants.ts';
 import { TestCluster, until } from '../support/cluster-nodes.ts';
 import { type FreshDatabase, freshDatabase, TEST_NATS } from '../support/cluster-services.ts';
@@ -17,18 +18,6 @@ const ROUNDS = Number(process.env.THUNDERLINE_CHAOS_ROUNDS ?? 6);
 const SEED = Number(process.env.THUNDERLINE_CHAOS_SEED ?? Math.floor(Math.random() * 2 ** 31));
 const IDS = ['n1', 'n2', 'n3'];
 const ACTIONS = ['kill', 'term', 'cut-postgres', 'cut-nats', 'flap-postgres'] as const;
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Context {
   db: FreshDatabase;
@@ -67,7 +56,7 @@ test(`${ROUNDS} rounds, seed ${SEED}`, async (context) => {
   const link = (id: string) => links.get(id) as NonNullable<ReturnType<typeof links.get>>;
   for (const id of IDS) await cluster.start(id, link(id).urls);
   await cluster.placedOn(IDS);
-  const next = random(SEED);
+  const next = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   for (let round = 1; round <= ROUNDS; round += 1) {
     const action = pick(ACTIONS);

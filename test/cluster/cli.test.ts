@@ -5,16 +5,9 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli } from '../src/cli/helpers.ts';
+import { assertOneErrorLine, runCli } from '../src/cli/helpers.ts';
 import { TestCluster } from '../support/cluster-nodes.ts';
 import { type FreshDatabase, freshDatabase, TEST_NATS } from '../support/cluster-services.ts';
-
-function oneLine(stderr: string, includes: string): void {
-  const lines = stderr.trim().split('\n');
-  assert.is(lines.length, 1, `expected one stderr line, got: ${stderr}`);
-  assert.ok(lines[0]?.startsWith('thunderline: '), lines[0]);
-  assert.ok(lines[0]?.includes(includes), `"${lines[0]}" should mention ${includes}`);
-}
 
 const usage = suite('cluster flags: usage errors');
 
@@ -31,7 +24,7 @@ for (const [args, includes] of [
   usage(`start ${args.join(' ')} → exit 2`, async () => {
     const run = await runCli(['start', '--no-server', ...args]);
     assert.is(run.code, 2, run.stderr);
-    oneLine(run.stderr, includes);
+    assertOneErrorLine(run.stderr, includes);
   });
 }
 
@@ -42,7 +35,7 @@ const unreachable = suite('cluster flags: unreachable servers');
 unreachable('an unreachable PostgreSQL is a runtime failure (exit 1) naming the URL, password hidden', async () => {
   const run = await runCli(['start', '--no-server', '--postgres', 'postgres://postgres:secret@127.0.0.1:1/x', '--nats', TEST_NATS]);
   assert.is(run.code, 1, run.stderr);
-  oneLine(run.stderr, 'cannot use the PostgreSQL ledger at postgres://postgres:***@127.0.0.1:1/x');
+  assertOneErrorLine(run.stderr, 'cannot use the PostgreSQL ledger at postgres://postgres:***@127.0.0.1:1/x');
   assert.not.ok(run.stderr.includes('secret'));
 });
 
@@ -51,7 +44,7 @@ unreachable('an unreachable NATS is a runtime failure (exit 1) naming the URL, a
   try {
     const run = await runCli(['start', '--no-server', '--postgres', db.url, '--nats', 'nats://127.0.0.1:1']);
     assert.is(run.code, 1, run.stderr);
-    oneLine(run.stderr, 'cannot use NATS JetStream at nats://127.0.0.1:1');
+    assertOneErrorLine(run.stderr, 'cannot use NATS JetStream at nats://127.0.0.1:1');
     assert.equal(await db.query('select node_id from cluster_members'), [], 'no member row is left');
   } finally {
     await db.drop();
@@ -62,7 +55,7 @@ unreachable('status and history on an unreachable ledger exit 1 naming it', asyn
   for (const command of ['status', 'history']) {
     const run = await runCli([command, '--db', 'postgres://postgres@127.0.0.1:1/x']);
     assert.is(run.code, 1, run.stderr);
-    oneLine(run.stderr, 'cannot read the PostgreSQL ledger at postgres://postgres@127.0.0.1:1/x');
+    assertOneErrorLine(run.stderr, 'cannot read the PostgreSQL ledger at postgres://postgres@127.0.0.1:1/x');
   }
 });
 
@@ -95,11 +88,12 @@ reads('status prints every domain with its node and epoch', async ({ db }) => {
   assert.match(lines[0] ?? '', /^run \S+ +started \S+ +stopped \S+: shutdown$/);
   assert.match(lines[1] ?? '', /^DOMAIN +STATUS +TICK +ACTIVATED +UPDATED +NODE +EPOCH$/);
   assert.ok(lines.slice(2).length >= 9, run.stdout);
-  for (const line of lines.slice(2)) assert.match(line, / inactive .* n1 +1$/);
+  // The epoch is 1 unless the node fenced itself under load and took its shards again.
+  for (const line of lines.slice(2)) assert.match(line, / inactive .* n1 +\d+$/);
   const json = JSON.parse((await runCli(['status', '--db', db.url, '--json'])).stdout) as {
     domains: Array<{ status: string; metadata: { node: string; epoch: number } }>;
   };
-  assert.ok(json.domains.every((domain) => domain.metadata.node === 'n1' && domain.metadata.epoch === 1));
+  assert.ok(json.domains.every((domain) => domain.metadata.node === 'n1' && Number.isInteger(domain.metadata.epoch)));
 });
 
 reads('history reads the cluster ledger newest first, by domain and by run', async ({ db }) => {
@@ -116,13 +110,13 @@ reads('history reads the cluster ledger newest first, by domain and by run', asy
   );
   const one = await runCli(['history', '--db', db.url, '--domain', 'thunderbolt']);
   assert.is(one.code, 0, one.stderr);
-  assert.match(one.stdout, /deactivated +\d+ +n1 +1 +shutdown/);
+  assert.match(one.stdout, /deactivated +\d+ +n1 +\d+ +shutdown/);
   const run = all[0]?.runId as string;
   const byRun = JSON.parse((await runCli(['history', '--db', db.url, '--json', '--run', run])).stdout) as unknown[];
   assert.ok(byRun.length > 0);
   const unknown = await runCli(['history', '--db', db.url, '--run', 'nope']);
   assert.is(unknown.code, 2);
-  oneLine(unknown.stderr, '--run "nope": no such run');
+  assertOneErrorLine(unknown.stderr, '--run "nope": no such run');
 });
 
 reads.run();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runCli, startCli } from './helpers.ts';
+import { assertOneErrorLine, runCli, startCli } from './helpers.ts';
 
 interface Context {
   dir: string;
@@ -20,13 +20,6 @@ function withTmp(name: string) {
     rmSync(context.dir, { recursive: true, force: true });
   });
   return test;
-}
-
-function assertOneErrorLine(stderr: string, includes: string): void {
-  const lines = stderr.trim().split('\n');
-  assert.is(lines.length, 1, `expected one stderr line, got: ${stderr}`);
-  assert.ok(lines[0]?.startsWith('thunderline: '), lines[0]);
-  assert.ok(lines[0]?.includes(includes), `"${lines[0]}" should mention ${includes}`);
 }
 
 // ---

@@ -2,6 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as assert from 'uvu/assert';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const entry = path.join(root, 'src/cli/main.ts');
@@ -60,4 +61,12 @@ export function startCli(args: string[], options: { timeoutMs?: number; env?: No
 /** Runs `thunderline <args>` to completion. */
 export function runCli(args: string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return startCli(args, options).result;
+}
+
+/** Asserts the CLI wrote exactly one `thunderline: …` line to stderr, mentioning `includes`. */
+export function assertOneErrorLine(stderr: string, includes: string): void {
+  const lines = stderr.trim().split('\n');
+  assert.is(lines.length, 1, `expected one stderr line, got: ${stderr}`);
+  assert.ok(lines[0]?.startsWith('thunderline: '), lines[0]);
+  assert.ok(lines[0]?.includes(includes), `"${lines[0]}" should mention ${includes}`);
 }
