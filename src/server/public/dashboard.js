@@ -273,6 +273,7 @@
     if (type === 'tick') return 'tick';
     if (type.startsWith('domain_')) return 'domain';
     if (type.startsWith('child_') || type.startsWith('supervisor_')) return 'supervisor';
+    if (CLUSTER_TYPES.has(type)) return 'cluster';
     return 'other';
   }
 
@@ -283,9 +284,15 @@
       case 'tick':
         return `${head} ${event.tick}  active=${event.activeDomains}  late=${event.lateMs}ms`;
       case 'domain':
-        return `${head} ${event.domain}  tick=${event.tick}${reason}`;
+        return `${head} ${event.domain}  tick=${event.tick}${event.node !== undefined ? `  node=${event.node} epoch=${event.epoch}` : ''}${reason}`;
       case 'supervisor':
         return `${head} ${event.supervisor}/${event.child}  restarts=${event.restarts}${reason}`;
+      case 'cluster': {
+        const shards = event.shards ? `  shards=${event.shards.join(',')}` : '';
+        const epochs = event.epochs ? `  epochs=${event.epochs.join(',')}` : '';
+        const missed = event.missedTicks !== undefined ? `  missed=${event.missedTicks}` : '';
+        return `${head} ${event.node}${shards}${epochs}${missed}${reason}`;
+      }
       default: {
         const { seq, type, time, ...rest } = event;
         return `${head} ${JSON.stringify(rest).slice(0, 300)}`;

@@ -629,6 +629,7 @@
     document.body.dataset.cluster = on ? 'on' : 'off';
     $('cluster-panel').hidden = !on;
     $('cluster-link').hidden = !on;
+    $('filter-cluster').hidden = !on;
     if (on) buildLeaseGrid();
   }
 
@@ -825,14 +826,20 @@
       item.dataset.type = entry.type;
       item.dataset.node = entry.node;
       if (entry.events[0].epochs) item.dataset.epochs = entry.events.flatMap((event) => event.epochs || []).join(',');
-      item.appendChild(el('time', 'ce-time', clockText(entry.first)));
-      // How long after the previous entry this one began: kill → member_dead → shard_acquired → active.
-      item.appendChild(el('span', 'ce-delta', previous ? `+${spanText(Math.max(0, entry.first - previous.first))}` : ''));
-      item.appendChild(el('span', 'ce-type', entry.type));
       const over = entry.events.length > 1 ? ` — ${entry.events.length} events over ${spanText(entry.last - entry.first)}` : '';
-      const text = el('span', 'ce-text', `${entryText(entry)}${over}`);
-      item.appendChild(text);
-      item.title = `${new Date(entry.first).toISOString()}  ${entry.type}  ${text.textContent}`;
+      const text = `${entryText(entry)}${over}`;
+      // The spaces between the parts are text for screen readers and copying; the grid lays out only the spans.
+      item.append(
+        el('time', 'ce-time', clockText(entry.first)),
+        ' ',
+        // How long after the previous entry this one began: kill → member_dead → shard_acquired → active.
+        el('span', 'ce-delta', previous ? `+${spanText(Math.max(0, entry.first - previous.first))}` : ''),
+        ' ',
+        el('span', 'ce-type', entry.type),
+        ' ',
+        el('span', 'ce-text', text),
+      );
+      item.title = `${new Date(entry.first).toISOString()}  ${entry.type}  ${text}`;
       return item;
     });
     if (items.length === 0) items.push(el('li', 'muted', 'no cluster events yet'));
