@@ -55,6 +55,7 @@ export class ClusterRegistry implements RegistryView {
       updatedAt: at,
       reason: domainEvent.reason ?? (status === 'active' || status === 'waiting' ? undefined : before?.reason),
       ...(domainEvent.node === undefined ? {} : { node: domainEvent.node }),
+      ...(domainEvent.shard === undefined ? {} : { shard: domainEvent.shard }),
       ...(domainEvent.epoch === undefined ? {} : { epoch: domainEvent.epoch }),
     });
     this.recent.push({
@@ -72,7 +73,8 @@ export class ClusterRegistry implements RegistryView {
     const remote = this.replica.get(name);
     if (this.options.runsHere(name)) {
       const local = this.options.local.domainStatus(name);
-      if (local) return { ...local, ...(remote?.node === undefined ? {} : { node: remote.node, epoch: remote.epoch }) };
+      if (local)
+        return { ...local, ...(remote?.node === undefined ? {} : { node: remote.node, shard: remote.shard, epoch: remote.epoch }) };
     }
     if (!remote) return undefined;
     return remote.status === 'active' ? { ...remote, lastTick: Math.max(remote.lastTick, this.tick) } : { ...remote };

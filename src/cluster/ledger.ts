@@ -42,6 +42,10 @@ export interface ClusterView {
   alive: string[];
   /** the `leaving` ones among them */
   leaving: string[];
+  /** members whose row is still there but whose heartbeat is older than the TTL (dead, or cut off) */
+  stale: string[];
+  /** every member row: its dashboard URL, status and heartbeat age */
+  details: Array<{ nodeId: string; status: string; httpUrl: string | null; heartbeatAgeMs: number }>;
   /** every lease: its holder, epoch and whether it is still valid */
   leases: Array<{ name: string; owner: string; epoch: number; valid: boolean; expiresInMs: number }>;
 }
@@ -226,18 +230,30 @@ export class PgLedger {
   /** Live members and every lease, by PostgreSQL's clock. */
   async view(memberTtlMs: number): Promise<ClusterView> {
     const { rows } = await this.leasePool.query(
-      `select 'm' as kind, node_id as name, status as owner, 0::bigint as epoch, true as valid, 0::double precision as expires_in_ms
-         from cluster_members where heartbeat_at > now() - make_interval(secs => $1::double precision / 1000)
+      `select 'm' as kind, node_id as name, status as owner, 0::bigint as epoch,
+              heartbeat_at > now() - make_interval(secs => $1::double precision / 1000) as valid,
+              extract(epoch from (now() - heartbeat_at)) * 1000 as expires_in_ms, http_url
+         from cluster_members
        union all
-       select 'l', name, owner, epoch, expires_at > now(), extract(epoch from (expires_at - now())) * 1000 from cluster_leases`,
+       select 'l', name, owner, epoch, expires_at > now(), extract(epoch from (expires_at - now())) * 1000, null from cluster_leases`,
       [memberTtlMs],
     );
-    const view: ClusterView = { members: [], alive: [], leaving: [], leases: [] };
-    for (const row of rows as Array<{ kind: string; name: string; owner: string; epoch: string; valid: boolean; expires_in_ms: number }>) {
+    const view: ClusterView = { members: [], alive: [], leaving: [], stale: [], details: [], leases: [] };
+    type Row = { kind: string; name: string; owner: string; epoch: string; valid: boolean; expires_in_ms: number; http_url: string | null };
+    for (const row of rows as Row[]) {
       if (row.kind === 'm') {
-        view.alive.push(row.name);
-        if (row.owner === 'up') view.members.push(row.name);
-        else view.leaving.push(row.name);
+        view.details.push({
+          nodeId: row.name,
+          status: row.owner,
+          httpUrl: row.http_url,
+          heartbeatAgeMs: Math.round(Number(row.expires_in_ms)),
+        });
+        if (!row.valid) view.stale.push(row.name);
+        else {
+          view.alive.push(row.name);
+          if (row.owner === 'up') view.members.push(row.name);
+          else view.leaving.push(row.name);
+        }
       } else
         view.leases.push({
           name: row.name,
@@ -249,6 +265,7 @@ export class PgLedger {
     }
     view.members.sort();
     view.alive.sort();
+    view.details.sort((x, y) => (x.nodeId < y.nodeId ? -1 : 1));
     return view;
   }
 

@@ -149,6 +149,8 @@ export interface ClusterSnapshot extends ClusterHealth {
   leases: Array<{ name: string; owner: string; epoch: number; valid: boolean; expiresInMs: number }>;
   /** how many shards each live member holds */
   shardsByNode: Record<string, number>;
+  /** every member row: its dashboard URL, status (`up`, `leaving`) and heartbeat age, ms */
+  memberDetails: Array<{ nodeId: string; status: string; httpUrl: string | null; heartbeatAgeMs: number }>;
   /** ms since that read (a read every renew interval) */
   viewAgeMs: number | null;
 }
@@ -169,7 +171,6 @@ export class ClusterNode {
   private readonly acquiredNow: Array<{ shard: number; epoch: number; previous: string | null }> = [];
   private readonly releasedNow: number[] = [];
   private viewAt: number | undefined;
-  private leavingMembers = new Set<string>();
   private leaderNode: string | null = null;
 
   private constructor(
@@ -333,6 +334,7 @@ export class ClusterNode {
       leaving: view?.leaving ?? [],
       leases: (view?.leases ?? []).map((lease) => ({ ...lease, expiresInMs: Math.round(lease.expiresInMs - (age ?? 0)) })),
       shardsByNode,
+      memberDetails: (view?.details ?? []).map((detail) => ({ ...detail, heartbeatAgeMs: detail.heartbeatAgeMs + (age ?? 0) })),
       viewAgeMs: age,
     };
   }
@@ -434,18 +436,16 @@ export class ClusterNode {
     for (const node of view.alive) if (!this.knownMembers.has(node) && node !== this.nodeId) this.publish('member_joined', {}, node);
     for (const node of this.knownMembers) {
       if (now.has(node)) continue;
-      // Gone: it said it was leaving (its row is deleted at the end of a graceful stop), or its
-      // heartbeat stopped (killed, cut off): then its run is closed for it.
-      if (this.leavingMembers.has(node)) this.publish('member_left', {}, node);
-      else {
+      // Its heartbeat stopped while its row stayed (killed, cut off): dead, and its run is closed
+      // for it. Its row gone: it left (a graceful stop deletes it at the end of its handoffs).
+      if (view.stale.includes(node)) {
         this.publish('member_dead', { reason: 'no heartbeat within the member TTL' }, node);
         this.ledger
           .reap(node, this.coordinator.memberTtlMs, this.clock.wallNow())
           .catch((error: unknown) => this.publish('lease_storage_failed', { reason: describe(error) }));
-      }
+      } else this.publish('member_left', {}, node);
     }
     this.knownMembers = now;
-    this.leavingMembers = new Set(view.leaving);
   }
 
   private publish(type: ClusterEventType, fields: Partial<ClusterEvent>, node = this.nodeId): void {

@@ -25,8 +25,9 @@ export interface DomainStatus {
   updatedAt: number;
   /** The reason of the latest crash, deactivation or failure, if any. */
   reason: string | undefined;
-  /** Cluster mode: the node it runs (or last ran) on, and the shard lease epoch. */
+  /** Cluster mode: the node it runs (or last ran) on, its shard, and the shard lease epoch. */
   node?: string;
+  shard?: number;
   epoch?: number;
 }
 

@@ -16,8 +16,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineDomain, type Runtime, startRuntime } from '../../index.ts';
 import type { ClusterSnapshot } from '../../src/cluster/node.ts';
+import { assignShards, ownersOf } from '../../src/cluster/shards.ts';
 import type { DomainStatus } from '../../src/runtime/registry-view.ts';
 import { launchChromium } from '../support/chromium.ts';
+import { until } from '../support/cluster-nodes.ts';
 import { type FreshDatabase, freshDatabase, TEST_NATS } from '../support/cluster-services.ts';
 import { within } from '../support/within.ts';
 
@@ -40,7 +42,7 @@ function node(db: FreshDatabase, nodeId: string, server: boolean): Promise<Runti
     domains: DOMAINS.map((name) => defineDomain({ name, async activate() {} })),
     tickInterval: 100,
     ...(server ? { server: { port: 0 } } : {}),
-    cluster: { postgres: db.url, nats: TEST_NATS, nodeId, leaseTtlMs: 1500 },
+    cluster: { postgres: db.url, nats: TEST_NATS, nodeId, leaseTtlMs: 3000 },
   });
 }
 
@@ -242,6 +244,17 @@ ClusterView('lists both nodes with their shards, the leader and their domains; t
   const { a, page } = context;
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
+  // The cluster settles first: each node holds its rendezvous share and runs its domains, so
+  // nothing moves while the page is compared with the API below.
+  const share = assignShards(['a', 'b']);
+  await until(
+    'the shard map of a and b, every domain active on its owner',
+    () => getJson<ClusterSnapshot>(a, '/api/cluster'),
+    (snapshot) =>
+      snapshot.shardsByNode.a === share.get('a')?.length &&
+      snapshot.shardsByNode.b === share.get('b')?.length &&
+      a.registry.statuses().every((status) => status.status === 'active' && status.node === ownersOf(['a', 'b'])[status.shard ?? -1]),
+  );
   await within(page.goto(a.serverUrl ?? ''), 'page load', 10_000);
   await page.locator('#connection', { hasText: 'live' }).waitFor(WAIT);
   await page.locator('body[data-cluster="on"] #cluster-panel').waitFor({ state: 'visible', ...WAIT });
@@ -363,11 +376,10 @@ ClusterView('follows a graceful stop of node b: b gone, a holds 256 shards, the 
   assert.equal(Object.keys(await cards(page)), ['a']);
   await page.locator('.node-card[data-node="a"][data-leader="true"]').waitFor(WAIT);
   await page.locator('#cluster-log li[data-type="shard_released"][data-node="b"]', { hasText: 'handoff' }).first().waitFor(WAIT);
-  // b's departure. A graceful stop is member_left when node a saw b `leaving` before b's row went;
-  // b hands its shards off faster than a's renew interval, so a may report member_dead instead
-  // (src/cluster/node.ts, membershipChanged). The view draws whichever the stream carries.
+  // b's departure: a graceful stop deletes its member row, which node a reports as member_left
+  // (src/cluster/node.ts, membershipChanged; member_dead is for a row whose heartbeat went stale).
   await page
-    .locator('#cluster-log li[data-node="b"]:is([data-type="member_left"], [data-type="member_dead"])')
+    .locator('#cluster-log li[data-node="b"][data-type="member_left"]')
     .waitFor({ state: 'attached', ...WAIT })
     .catch(async (error) => {
       throw new Error(`${error}; timeline: ${JSON.stringify((await timeline(page)).slice(-12), null, 1)}`);
@@ -404,7 +416,7 @@ ClusterView('follows a graceful stop of node b: b gone, a holds 256 shards, the 
       });
   }
   const entries = await timeline(page);
-  const left = entries.find((entry) => entry.node === 'b' && (entry.type === 'member_left' || entry.type === 'member_dead'));
+  const left = entries.find((entry) => entry.node === 'b' && entry.type === 'member_left');
   assert.match(left?.text ?? '', /\+\d/, 'each entry says how long after the previous one it came');
   const rows = await domainRows(page);
   assert.ok(

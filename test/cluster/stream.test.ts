@@ -53,7 +53,7 @@ async function node(context: Context, nodeId: string): Promise<Runtime> {
     domains: DOMAINS.map((name) => defineDomain({ name })),
     tickInterval: 100,
     server: { port: 0 },
-    cluster: { postgres: context.db.url, nats: TEST_NATS, nodeId, leaseTtlMs: 1500 },
+    cluster: { postgres: context.db.url, nats: TEST_NATS, nodeId, leaseTtlMs: 3000 },
   });
   context.nodes.push(runtime);
   return runtime;
