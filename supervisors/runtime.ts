@@ -145,7 +145,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
         })
       : undefined;
     // Cluster mode: lookups answer for every domain of the cluster (`src/cluster/cluster-registry.ts`).
-    const clusterRegistry = host ? new ClusterRegistry({ local: table, runsHere: (name) => host.find(name) !== undefined }) : undefined;
+    const clusterRegistry = host ? new ClusterRegistry({ local: table, runsHere: (name) => host.runsHere(name) }) : undefined;
     const registry: RegistryView = clusterRegistry ?? table;
     // ...and the dashboard's stream serves every node's events, in the cluster stream's one order.
     const feed = node ? new PubSub<ThunderlineEvent>(() => system.clock.wallNow()) : undefined;

@@ -1,10 +1,13 @@
 /**
- * A node's side of shard ownership (`docs/cluster.md`, "Ownership"): every renew interval it
- * renews its leases and heartbeat in one statement, reads the live members, works out the shards
- * rendezvous hashing gives it, hands off those it should no longer hold and takes those it
- * should. It never trusts a lease longer than `ttl − margin` after the last renew it *sent*
- * (monotonic time): past that it fences itself — stops every shard's domains — before any other
- * node can take them over (PostgreSQL lets them only after `ttl`).
+ * A node's side of shard ownership (`docs/cluster.md`, "Ownership"). A *cycle*, every renew
+ * interval at a fixed rate, is a few short statements: renew the leases and the heartbeat in one,
+ * read the members and the lease table, take the free shards rendezvous hashing gives this node.
+ * The slow work — starting a shard's domains, handing a shard off (stop its domains, write their
+ * rows, release its lease) — runs beside the cycles on one work queue, in batches, so a node busy
+ * moving thousands of domains still renews on time. It never trusts a lease longer than
+ * `ttl − margin` after the last renew it *sent* (monotonic time): past that it fences itself —
+ * stops every shard's domains — before any other node can take them over (PostgreSQL lets them
+ * only after `ttl`).
  *
  * The store and the hooks are interfaces, so the same state machine runs against PostgreSQL in
  * a node and on the manual clock in `test/cluster/coordinator.test.ts`.
@@ -29,19 +32,26 @@ export interface LeaseStore {
   leave(): Promise<void>;
 }
 
+/** A shard taken: its new epoch, and the node that held it before (null: none, or this one). */
+export interface AcquiredShard {
+  shard: number;
+  epoch: number;
+  previous: string | null;
+}
+
 /** What the node does when ownership changes. */
 export interface CoordinatorHooks {
-  /** A shard was acquired at `epoch`; `previous` is the node that held it before, if another. */
-  acquired(shard: number, epoch: number, previous: string | null): Promise<void>;
-  /** Hand a shard off: stop its domains and write their rows; the lease is released after. */
-  handoff(shard: number, epoch: number): Promise<void>;
+  /** Start these shards' domains; answers the shards whose start failed (their leases are given back). */
+  acquired(shards: readonly AcquiredShard[]): Promise<number[]>;
+  /** Hand these shards off: stop their domains and write their rows; their leases are released after. */
+  handoff(shards: readonly HeldLease[]): Promise<void>;
   /** Stop these shards' domains now: their leases can no longer be trusted. */
   fenced(shards: readonly number[], why: string): void;
   /** The tick lease was taken (epoch) or lost (undefined). */
   tickLease(epoch: number | undefined): void;
-  /** Membership or the shard map changed (for events and `hello`). */
+  /** A cycle read the cluster (for membership events and `hello`). */
   changed(view: ClusterView): void;
-  /** A cycle failed (e.g. PostgreSQL unreachable); the node keeps its leases until the fence. */
+  /** A statement or a hook failed (e.g. PostgreSQL unreachable); the node keeps its leases until the fence. */
   failed(error: unknown): void;
 }
 
@@ -59,7 +69,7 @@ export interface CoordinatorOptions {
   memberTtlMs?: number;
   /** Fence this long before the lease could expire, ms [TTL / 3: 2000]. */
   fenceMarginMs?: number;
-  /** Shards handed off per cycle at most [32]; with more to go, cycles come every second (≤ 32 shards/s). */
+  /** Shards handed off per cycle at most [32]; with more to go, cycles come every second (≤ 32 shards/s). A leaving node hands off all at once. */
   rebalancePerCycle?: number;
   shards?: number;
 }
@@ -81,17 +91,23 @@ export class Coordinator {
   private readonly shards: number;
   /** Shards held: shard → epoch. */
   private readonly held = new Map<number, number>();
+  /** Shards with work queued or running (a start or a handoff). */
+  private readonly busy = new Set<number>();
   private tickEpoch: number | undefined;
   /** Monotonic ms until which the leases are trusted. */
   private validUntil = Number.NEGATIVE_INFINITY;
   private timer: TimerHandle | undefined;
   private fenceTimer: TimerHandle | undefined;
   private running: Promise<void> | undefined;
+  /** The work queue: starts and handoffs, one batch after another. */
+  private work: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
   private leaving = false;
   private lastView: ClusterView | undefined;
   private paced = false;
+  /** A handoff batch is queued or running. */
+  private handoffQueued = false;
   /** Successful cycles so far. */
   cycles = 0;
 
@@ -108,15 +124,25 @@ export class Coordinator {
     this.shards = options.shards ?? SHARD_COUNT;
   }
 
-  /** Runs the first cycle now and one every `renewIntervalMs` after. */
-  start(): Promise<void> {
+  /** Runs the first cycle now (resolving once the shards it took have started) and one every `renewIntervalMs` after. */
+  async start(): Promise<void> {
+    await this.cycle();
+    await this.settled();
+  }
+
+  /** Runs a cycle now, or right after the running one (a peer announced a change); resolves when it has run. */
+  poke(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     return this.cycle();
   }
 
-  /** Runs a cycle as soon as the current one ends (a peer announced a change); resolves when it has run. */
-  poke(): Promise<void> {
-    if (this.stopped || this.leaving) return Promise.resolve();
-    return this.cycle();
+  /** Resolves once the work queued so far (starts and handoffs) is done. */
+  async settled(): Promise<void> {
+    let seen: Promise<void> | undefined;
+    while (seen !== this.work) {
+      seen = this.work;
+      await seen;
+    }
   }
 
   /** The epoch shard `shard` is held at, while the leases are trusted; else undefined. */
@@ -144,13 +170,13 @@ export class Coordinator {
     return this.lastView;
   }
 
-  /** Stops the cycles, hands every shard off in order, releases the tick lease, leaves. */
+  /**
+   * Leaves: marks this node `leaving` (peers stop counting it), gives the tick lease up, hands
+   * every shard off — the cycles go on renewing meanwhile — then leaves the members table. Shards
+   * it could not hand off while its leases were trusted are stopped without a handoff.
+   */
   async leave(): Promise<void> {
     this.leaving = true;
-    this.clock.clearTimeout(this.timer);
-    // No cycle starts once leaving; the one running (if any) finishes first.
-    while (this.running) await this.running;
-    this.stopped = true;
     await this.store.leaving().catch((error: unknown) => this.hooks.failed(error));
     if (this.tickEpoch !== undefined) {
       const epoch = this.tickEpoch;
@@ -158,11 +184,13 @@ export class Coordinator {
       this.hooks.tickLease(undefined);
       await this.store.release([{ name: 'tick', epoch }]).catch((error: unknown) => this.hooks.failed(error));
     }
-    for (const shard of this.heldShards()) {
-      if (!this.trusted()) break;
-      await this.handOff(shard).catch((error: unknown) => this.hooks.failed(error));
+    while (this.held.size > 0 && this.trusted() && !this.stopped) {
+      await this.cycle();
+      await this.settled();
     }
-    // Whatever could not be handed off in time is stopped without a trusted lease.
+    this.stopped = true;
+    this.clock.clearTimeout(this.timer);
+    while (this.running) await this.running;
     this.fence('leaving');
     this.clock.clearTimeout(this.fenceTimer);
     await this.store.leave().catch((error: unknown) => this.hooks.failed(error));
@@ -185,7 +213,7 @@ export class Coordinator {
       .catch((error: unknown) => this.hooks.failed(error))
       .finally(() => {
         this.running = undefined;
-        if (this.stopped || this.leaving) return;
+        if (this.stopped) return;
         if (this.again) {
           this.again = false;
           void this.cycle();
@@ -204,7 +232,8 @@ export class Coordinator {
     const renewed = await this.store.renew(this.leaseTtlMs);
     if (this.stopped) return;
     this.trustUntil(sentAt + this.leaseTtlMs - this.fenceMarginMs);
-    // A lease not renewed has expired or was taken: its domains stop now.
+    // A lease held since before this renew and not renewed has expired or was taken: its domains
+    // stop now. (One the work queue released meanwhile is no longer in `held`.)
     const still = new Map(renewed.map((lease) => [lease.name, lease.epoch]));
     const lost = this.heldShards().filter((shard) => still.get(shardLease(shard)) !== this.held.get(shard));
     if (lost.length > 0) {
@@ -220,12 +249,12 @@ export class Coordinator {
     this.lastView = view;
     const members = view.members.includes(this.nodeId) || this.leaving ? view.members : [...view.members, this.nodeId].sort();
     const wanted = new Set(this.leaving ? [] : (assignShards(members, this.shards).get(this.nodeId) ?? []));
-    // Hand off first (their new owner is waiting for them), a few per cycle.
-    const surplus = this.heldShards().filter((shard) => !wanted.has(shard));
-    for (const shard of surplus.slice(0, this.perCycle)) {
-      if (!this.trusted() || this.stopped) break;
-      await this.handOff(shard);
-    }
+    // Hand off (their new owner is waiting for them): a few per cycle, all of them when leaving.
+    // One handoff batch in the queue at a time: a slow one is not followed by a pile of others.
+    const surplus = this.heldShards().filter((shard) => !wanted.has(shard) && !this.busy.has(shard));
+    const handing = this.handoffQueued ? [] : this.leaving ? surplus : surplus.slice(0, this.perCycle);
+    if (handing.length > 0 && this.trusted())
+      this.enqueueHandoff(handing.map((shard) => ({ name: shardLease(shard), epoch: this.held.get(shard) as number })));
     // Take what is ours and free: never a lease another node still validly holds.
     const leases = new Map(view.leases.map((lease) => [lease.name, lease]));
     const free = (name: string): boolean => {
@@ -233,12 +262,13 @@ export class Coordinator {
       return lease === undefined || !lease.valid || lease.owner === this.nodeId;
     };
     // Free shards are taken all at once (a start, a failover); only handoffs are paced.
-    const missing = [...wanted].filter((shard) => !this.held.has(shard) && free(shardLease(shard)));
+    const missing = [...wanted].filter((shard) => !this.held.has(shard) && !this.busy.has(shard) && free(shardLease(shard)));
     const names = missing.map(shardLease);
     if (this.tickEpoch === undefined && !this.leaving && free('tick')) names.push('tick');
     if (names.length > 0 && this.trusted()) {
       const taken = await this.store.acquire(names, this.leaseTtlMs);
       if (this.stopped) return;
+      const started: AcquiredShard[] = [];
       for (const lease of taken) {
         if (lease.name === 'tick') {
           this.tickEpoch = lease.epoch;
@@ -247,30 +277,63 @@ export class Coordinator {
         }
         const shard = Number(lease.name.slice('shard:'.length));
         this.held.set(shard, lease.epoch);
-        try {
-          await this.hooks.acquired(shard, lease.epoch, lease.previous);
-        } catch (error) {
-          // Its domains did not start: give the lease back, so this node (or another) takes the
-          // shard again on a later cycle instead of holding it with nothing running.
-          this.hooks.failed(error);
-          this.held.delete(shard);
-          this.hooks.fenced([shard], 'start failed');
-          await this.store.release([lease]).catch((release: unknown) => this.hooks.failed(release));
-        }
+        started.push({ shard, epoch: lease.epoch, previous: lease.previous });
       }
+      if (started.length > 0) this.enqueueStart(started);
     }
     this.cycles += 1;
     // More to hand off than one cycle may: the next cycle comes after a second, not a full interval.
-    this.paced = surplus.length > this.perCycle;
+    this.paced = surplus.length > handing.length;
     this.hooks.changed(view);
   }
 
-  private async handOff(shard: number): Promise<void> {
-    const epoch = this.held.get(shard);
-    if (epoch === undefined) return;
-    await this.hooks.handoff(shard, epoch);
-    this.held.delete(shard);
-    await this.store.release([{ name: shardLease(shard), epoch }]);
+  /** Queues a batch of work on shards; each runs only if its shard is still held at that epoch. */
+  private enqueue(shards: readonly number[], run: () => Promise<void>): void {
+    for (const shard of shards) this.busy.add(shard);
+    this.work = this.work
+      .then(run)
+      .catch((error: unknown) => this.hooks.failed(error))
+      .finally(() => {
+        for (const shard of shards) this.busy.delete(shard);
+      });
+  }
+
+  private stillHeld<T extends { epoch: number }>(items: readonly T[], shardOf: (item: T) => number): T[] {
+    return items.filter((item) => this.held.get(shardOf(item)) === item.epoch);
+  }
+
+  private enqueueStart(shards: AcquiredShard[]): void {
+    this.enqueue(
+      shards.map((entry) => entry.shard),
+      async () => {
+        const current = this.stillHeld(shards, (entry) => entry.shard);
+        if (current.length === 0 || !this.trusted()) return;
+        const failed = await this.hooks.acquired(current);
+        if (failed.length === 0) return;
+        // Their domains did not start: give the leases back, so this node (or another) takes the
+        // shards again on a later cycle instead of holding them with nothing running.
+        const back = current.filter((entry) => failed.includes(entry.shard));
+        for (const entry of back) this.held.delete(entry.shard);
+        this.hooks.fenced(failed, 'start failed');
+        await this.store.release(back.map((entry) => ({ name: shardLease(entry.shard), epoch: entry.epoch })));
+      },
+    );
+  }
+
+  private enqueueHandoff(leases: HeldLease[]): void {
+    const shardOf = (lease: HeldLease): number => Number(lease.name.slice('shard:'.length));
+    this.handoffQueued = true;
+    this.enqueue(leases.map(shardOf), async () => {
+      try {
+        const current = this.stillHeld(leases, shardOf);
+        if (current.length === 0 || !this.trusted()) return;
+        await this.hooks.handoff(current);
+        for (const lease of current) this.held.delete(shardOf(lease));
+        await this.store.release(current);
+      } finally {
+        this.handoffQueued = false;
+      }
+    });
   }
 
   /** Trusts the leases until `until` (monotonic), and arms the fence for that moment. */

@@ -400,19 +400,15 @@ export class PgLedger {
     }
   }
 
-  /**
-   * Current rows of `domains` left live (not `inactive`/`failed`) under an older lease epoch than
-   * `epoch` — by another node, or by this one before it was fenced: their owner was lost.
-   */
-  async orphaned(
+  /** Current rows of `domains` that are live (not `inactive`/`failed`): who holds them, at which epoch. */
+  async liveRows(
     domains: readonly string[],
-    epoch: number,
   ): Promise<Array<{ domain: string; nodeId: string | null; epoch: number | null; tick: number }>> {
     if (domains.length === 0) return [];
     const { rows } = await this.pool.query(
       `select domain_name, node_id, epoch, tick_count from active_domain_registry
-       where domain_name = any($1::text[]) and status not in ('inactive', 'failed') and (epoch is null or epoch < $2)`,
-      [domains, epoch],
+       where domain_name = any($1::text[]) and status not in ('inactive', 'failed')`,
+      [domains],
     );
     return rows.map((row: { domain_name: string; node_id: string | null; epoch: string | null; tick_count: string }) => ({
       domain: row.domain_name,

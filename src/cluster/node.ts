@@ -24,7 +24,7 @@ import type { PubSub } from '../pubsub/index.ts';
 import { ClusterBus, type NodeCommand } from './bus.ts';
 import type { ClusterRegistry } from './cluster-registry.ts';
 import type { ClusterStore } from './cluster-store.ts';
-import { Coordinator } from './coordinator.ts';
+import { type AcquiredShard, Coordinator } from './coordinator.ts';
 import { EventRelay } from './event-relay.ts';
 import { type ClusterView, type FencedChange, PgLedger } from './ledger.ts';
 import type { ShardHost } from './shard-host.ts';
@@ -168,7 +168,7 @@ export class ClusterNode {
   private lastTickAt: number | undefined;
   private knownMembers = new Set<string>();
   private startedAt = 0;
-  private readonly acquiredNow: Array<{ shard: number; epoch: number; previous: string | null }> = [];
+  private readonly acquiredNow: AcquiredShard[] = [];
   private readonly releasedNow: number[] = [];
   private viewAt: number | undefined;
   private leaderNode: string | null = null;
@@ -237,21 +237,35 @@ export class ClusterNode {
       clock: this.clock,
       ...pick(this.options, ['leaseTtlMs', 'renewIntervalMs', 'memberTtlMs', 'fenceMarginMs']),
       hooks: {
-        acquired: async (shard, epoch, previous) => {
-          await this.adoptOrphans(shard, epoch);
-          await host.start(shard, epoch);
-          this.acquiredNow.push({ shard, epoch, previous });
+        acquired: async (shards) => {
+          await this.adoptOrphans(shards);
+          const failed: number[] = [];
+          for (const entry of shards) {
+            try {
+              await host.start(entry.shard, entry.epoch);
+              this.acquiredNow.push(entry);
+            } catch (error) {
+              this.publish('lease_storage_failed', { reason: `shard ${entry.shard} did not start: ${describe(error)}` });
+              failed.push(entry.shard);
+            }
+          }
+          // Their `waiting` rows go to the ledger now, not at the next tick.
+          await attachment.flushRegistry();
+          this.reportShards();
+          return failed;
         },
-        handoff: async (shard) => {
+        handoff: async (leases) => {
           // The last node stopping hands off to no one: its domains stop with 'shutdown'.
           const others = (this.coordinator.view()?.members ?? []).some((member) => member !== this.nodeId);
-          await host.stop(shard, others ? 'handoff' : 'shutdown');
+          const shards = leases.map((lease) => Number(lease.name.slice('shard:'.length)));
+          await Promise.all(shards.map((shard) => host.stop(shard, others ? 'handoff' : 'shutdown')));
           await attachment.flushRegistry();
           await store.drain();
-          // Its domains' last events are stored by JetStream before the lease goes: the new
+          // Their domains' last events are stored by JetStream before the leases go: the new
           // owner's events come after them in the stream.
           await this.relay.flush();
-          this.releasedNow.push(shard);
+          this.releasedNow.push(...shards);
+          this.reportShards();
         },
         fenced: (shards, why) => {
           host.kill(shards, 'fenced');
@@ -266,7 +280,6 @@ export class ClusterNode {
         },
         changed: (view) => {
           this.viewAt = this.clock.now();
-          this.reportShards();
           this.membershipChanged(view);
         },
         failed: (error) => this.publish('lease_storage_failed', { reason: describe(error) }),
@@ -400,25 +413,33 @@ export class ClusterNode {
    * its owner without a handoff; it gets a `deactivated` row (reason `owner_lost`), written under
    * this node's new lease, so every status change is still one history row.
    */
-  private async adoptOrphans(shard: number, epoch: number): Promise<void> {
-    const orphans = await this.ledger.orphaned(this.attachment.host.domainsOf(shard), epoch);
-    if (orphans.length === 0) return;
+  private async adoptOrphans(shards: readonly AcquiredShard[]): Promise<void> {
+    const { host } = this.attachment;
+    const epochOf = new Map(shards.map((entry) => [entry.shard, entry.epoch]));
+    const live = await this.ledger.liveRows(shards.flatMap((entry) => host.domainsOf(entry.shard)));
     const now = this.clock.wallNow();
-    const rows: FencedChange[] = orphans.map((orphan) => ({
-      runId: this.attachment.runId,
-      domain: orphan.domain,
-      event: 'deactivated',
-      status: 'inactive',
-      tick: orphan.tick,
-      occurredAt: now,
-      metadata: { reason: 'owner_lost', node: orphan.nodeId, epoch: orphan.epoch },
-      shard,
-      epoch,
-    }));
-    await this.ledger.writeFenced(rows);
+    const rows: FencedChange[] = [];
+    for (const row of live) {
+      const shard = host.shardOf(row.domain);
+      const epoch = epochOf.get(shard) as number;
+      // Left live under an older epoch — by another node, or by this one before it was fenced.
+      if (row.epoch !== null && row.epoch >= epoch) continue;
+      rows.push({
+        runId: this.attachment.runId,
+        domain: row.domain,
+        event: 'deactivated',
+        status: 'inactive',
+        tick: row.tick,
+        occurredAt: now,
+        metadata: { reason: 'owner_lost', node: row.nodeId, epoch: row.epoch },
+        shard,
+        epoch,
+      });
+    }
+    if (rows.length > 0) await this.ledger.writeFenced(rows);
   }
 
-  /** One `shard_released` and one `shard_acquired` per cycle, for every shard that moved in it. */
+  /** One `shard_released` and one `shard_acquired` per batch of work, for every shard that moved in it. */
   private reportShards(): void {
     if (this.releasedNow.length > 0) this.publish('shard_released', { shards: this.releasedNow.splice(0), reason: 'handoff' });
     if (this.acquiredNow.length === 0) return;

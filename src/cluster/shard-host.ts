@@ -131,6 +131,12 @@ export class ShardHost {
     }
   }
 
+  /** True while the domain's shard runs on this node (O(1): no search of the tree). */
+  runsHere(domain: string): boolean {
+    const shard = this.shardOfDomain.get(domain);
+    return shard !== undefined && this.running.has(shard);
+  }
+
   /** A running domain's actor on this node. */
   find(domain: string): AnyActorRef | undefined {
     const entry = this.running.get(this.shardOf(domain));

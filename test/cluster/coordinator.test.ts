@@ -11,6 +11,8 @@ import { Coordinator, type CoordinatorHooks, type LeaseStore } from '../../src/c
 import { type FencedChange, PgLedger } from '../../src/cluster/ledger.ts';
 import { assignShards, SHARD_COUNT } from '../../src/cluster/shards.ts';
 import { type FreshDatabase, freshDatabase } from '../support/cluster-services.ts';
+import { gate } from '../support/gate.ts';
+import { within } from '../support/within.ts';
 
 interface Recorder {
   hooks: CoordinatorHooks;
@@ -29,11 +31,12 @@ function recorder(): Recorder {
     tick: [],
     failures: [],
     hooks: {
-      acquired: async (shard, epoch, previous) => {
-        r.acquired.push({ shard, epoch, previous });
+      acquired: async (shards) => {
+        r.acquired.push(...shards);
+        return [];
       },
-      handoff: async (shard) => {
-        r.handedOff.push(shard);
+      handoff: async (leases) => {
+        r.handedOff.push(...leases.map((lease) => Number(lease.name.slice('shard:'.length))));
       },
       fenced: (shards, why) => {
         r.fenced.push({ shards: [...shards], why });
@@ -120,8 +123,10 @@ test('a joining node gets its rendezvous share by handoff, at most 32 shards a c
   for (let round = 0; round < 8 && b.coordinator.heldShards().length < (want.get('b')?.length ?? 0); round += 1) {
     const before = a.record.handedOff.length;
     await a.coordinator.poke();
+    await a.coordinator.settled();
     assert.ok(a.record.handedOff.length - before <= 32, `cycle ${round} handed off ${a.record.handedOff.length - before}`);
     await b.coordinator.poke();
+    await b.coordinator.settled();
   }
   assert.equal(a.coordinator.heldShards(), want.get('a'));
   assert.equal(b.coordinator.heldShards(), want.get('b'));
@@ -240,6 +245,42 @@ test('leave hands every shard off, releases the leases and removes the member', 
   );
   await b.coordinator.poke();
   assert.is(b.coordinator.heldShards().length, SHARD_COUNT);
+});
+
+test('renewals go on while a slow handoff runs: a node busy moving shards never fences itself for it', async (context) => {
+  const a = await node(context, 'a');
+  await a.coordinator.start();
+  const slow = gate();
+  let handoffs = 0;
+  const hooks = a.record.hooks;
+  hooks.handoff = async () => {
+    handoffs += 1;
+    await slow.promise;
+  };
+  const b = await node(context, 'b');
+  await b.coordinator.start();
+  await a.coordinator.poke();
+  assert.is(handoffs, 1, 'a handoff batch is running');
+  // Three lease lifetimes pass on a's clock while the handoff is stuck: its cycles go on renewing.
+  // (Half a renew interval a step: the manual clock jumps while a renew is in flight, which real
+  // time does not, so a whole interval would stand for a renew as slow as the interval itself.)
+  const step = a.coordinator.renewIntervalMs / 2;
+  for (let elapsed = 0; elapsed < 3 * a.coordinator.leaseTtlMs; elapsed += step) {
+    context.clock.advance(step);
+    await within(a.coordinator.poke(), 'a cycle while the handoff is stuck');
+    assert.ok(a.coordinator.trusted(), `still trusted after ${elapsed + step} ms`);
+  }
+  assert.equal(
+    a.record.fenced.map((entry) => entry.why),
+    [],
+    'nothing fenced',
+  );
+  slow.open();
+  await within(a.coordinator.settled(), 'the handoff');
+  const [released] = await context.db.query<{ count: string }>(
+    `select count(*) from cluster_leases where owner = 'a' and expires_at <= now()`,
+  );
+  assert.is(Number(released?.count), 32, 'the batch was released once it finished');
 });
 
 test('the first node fixes the tick schedule; a node with another interval is refused by name', async (context) => {
