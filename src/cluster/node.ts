@@ -241,9 +241,12 @@ export class ClusterNode {
           await this.adoptOrphans(shards);
           const failed: number[] = [];
           for (const entry of shards) {
+            // Each start is checked against the lease before and after: a fence mid-batch stops
+            // the rest of the batch, and kills a shard that finished starting after it.
+            const held = () => this.coordinator.owns(entry.shard) === entry.epoch;
+            if (!held()) continue;
             try {
-              await host.start(entry.shard, entry.epoch);
-              this.acquiredNow.push(entry);
+              if (await host.start(entry.shard, entry.epoch, held)) this.acquiredNow.push(entry);
             } catch (error) {
               this.publish('lease_storage_failed', { reason: `shard ${entry.shard} did not start: ${describe(error)}` });
               failed.push(entry.shard);

@@ -43,6 +43,8 @@ interface RunningShard {
   ref: SupervisorRef;
   /** What a clean stop tells the domains (`'handoff'`, `'shutdown'`); undefined while running. */
   stopReason: string | undefined;
+  /** The lease epoch it was started under. */
+  epoch: number;
 }
 
 /** The shard host. */
@@ -81,12 +83,21 @@ export class ShardHost {
     return [...this.running.keys()].sort((a, b) => a - b);
   }
 
-  /** Starts a shard's supervisor with its domains at lease `epoch` (nothing for a shard without domains). */
-  async start(shard: number, epoch: number): Promise<void> {
+  /**
+   * Starts a shard's supervisor with its domains at lease `epoch` (nothing for a shard without
+   * domains). `valid` is asked once the start is done: a lease lost meanwhile (a fence while the
+   * supervisor started, which could not kill what was not running yet) kills the shard at once.
+   * A shard still running under an older epoch is a stale incarnation: it is killed first.
+   * Answers whether the shard runs now.
+   */
+  async start(shard: number, epoch: number, valid: () => boolean = () => true): Promise<boolean> {
     const definitions = this.byShard.get(shard);
     const supervisor = this.options.supervisor();
-    if (!definitions || !supervisor || this.running.has(shard)) return;
-    const entry: { stopReason: string | undefined } = { stopReason: undefined };
+    if (!definitions || !supervisor) return false;
+    const before = this.running.get(shard);
+    if (before?.epoch === epoch) return true;
+    if (before) this.kill([shard], 'fenced');
+    const entry: { stopReason: string | undefined; epoch: number } = { stopReason: undefined, epoch };
     const deps: DomainDeps = {
       ...this.options.deps,
       stopReason: () => entry.stopReason,
@@ -101,7 +112,11 @@ export class ShardHost {
       // Not restarted by `domains`: a shard whose domains gave up stays down until it moves.
       restart: 'temporary',
     });
-    if (ref instanceof SupervisorRef) this.running.set(shard, Object.assign(entry, { ref }));
+    if (!(ref instanceof SupervisorRef)) return false;
+    this.running.set(shard, Object.assign(entry, { ref }));
+    if (valid()) return true;
+    this.kill([shard], 'fenced');
+    return false;
   }
 
   /** Stops a shard: its domains stop gracefully, in reverse order, their deactivation saying `reason`. */
