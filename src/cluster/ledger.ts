@@ -101,7 +101,15 @@ export class PgLedger {
     // timeout alone leaves the connection busy with it, and the next renew would queue behind.
     const leaseDeadline = options.leaseQueryTimeoutMs ?? 1500;
     this.leasePool = new pg.Pool({ ...common, max: 2, query_timeout: leaseDeadline, statement_timeout: leaseDeadline });
-    this.pool = new pg.Pool({ ...common, max: 4, query_timeout: 30_000, statement_timeout: 30_000 });
+    // A session left idle inside a transaction (its client cut off) is ended by the server, so its
+    // locks go (the only explicit transaction is the migration's).
+    this.pool = new pg.Pool({
+      ...common,
+      max: 4,
+      query_timeout: 30_000,
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 10_000,
+    });
     // An idle client that loses its connection emits here; the next query reconnects.
     this.leasePool.on('error', () => {});
     this.pool.on('error', () => {});
@@ -346,58 +354,61 @@ export class PgLedger {
       shard: changes.map((c) => c.shard),
       epoch: changes.map((c) => c.epoch),
     };
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      const inserted = await client.query(
-        `insert into domain_activation_history (run_id, domain_name, event, tick_count, occurred_at, metadata, node_id, shard, epoch)
+    // The current row follows each domain's newest change in the batch (one row per domain: an
+    // upsert may touch a row once per statement); `activated_at` moves with its newest activation.
+    const newest = new Map<string, { change: FencedChange; activatedAt: number | null }>();
+    for (const change of changes) {
+      const before = newest.get(change.domain)?.activatedAt ?? null;
+      newest.set(change.domain, { change, activatedAt: change.event === 'activated' ? change.occurredAt : before });
+    }
+    const rows = [...newest.values()];
+    // One statement, so one implicit transaction: a writer cut off mid-write (a partition) never
+    // leaves a transaction open holding row locks that would stall every other node's writes.
+    const { rows: result } = await this.pool.query(
+      `with history as (
+         insert into domain_activation_history (run_id, domain_name, event, tick_count, occurred_at, metadata, node_id, shard, epoch)
          select d.run, d.name, d.event, d.tick, d.at, d.meta, $1, d.shard, d.epoch
          from unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[], $8::int[], $9::bigint[])
               with ordinality as d(run, name, event, tick, at, meta, shard, epoch, ord)
          join cluster_leases l on l.name = 'shard:' || d.shard and l.owner = $1 and l.epoch = d.epoch and l.expires_at > now()
-         order by d.ord`,
-        [this.nodeId, cols.run, cols.name, cols.event, cols.tick, cols.at, cols.meta, cols.shard, cols.epoch],
-      );
-      // The current row follows each domain's newest change in the batch (one row per domain: an
-      // upsert may touch a row once per statement); `activated_at` moves with its newest activation.
-      const newest = new Map<string, { change: FencedChange; activatedAt: number | null }>();
-      for (const change of changes) {
-        const before = newest.get(change.domain)?.activatedAt ?? null;
-        newest.set(change.domain, { change, activatedAt: change.event === 'activated' ? change.occurredAt : before });
-      }
-      const rows = [...newest.values()];
-      await client.query(
-        `insert into active_domain_registry (id, domain_name, status, tick_count, metadata, activated_at, updated_at, run_id, node_id, shard, epoch)
-         select gen_random_uuid()::text, d.name, d.status, d.tick, d.meta, d.activated, d.at, d.run, $1, d.shard, d.epoch
-         from unnest($2::text[], $3::text[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::int[], $10::bigint[])
-              as d(name, status, tick, meta, activated, at, run, shard, epoch)
-         join cluster_leases l on l.name = 'shard:' || d.shard and l.owner = $1 and l.epoch = d.epoch and l.expires_at > now()
+         order by d.ord
+         returning 1
+       ), current as (
+         insert into active_domain_registry (id, domain_name, status, tick_count, metadata, activated_at, updated_at, run_id, node_id, shard, epoch)
+         select gen_random_uuid()::text, c.name, c.status, c.tick, c.meta, c.activated, c.at, c.run, $1, c.shard, c.epoch
+         from unnest($10::text[], $11::text[], $12::bigint[], $13::text[], $14::bigint[], $15::bigint[], $16::text[], $17::int[], $18::bigint[])
+              as c(name, status, tick, meta, activated, at, run, shard, epoch)
+         join cluster_leases l on l.name = 'shard:' || c.shard and l.owner = $1 and l.epoch = c.epoch and l.expires_at > now()
          on conflict (domain_name) do update set status = excluded.status, tick_count = excluded.tick_count,
            metadata = excluded.metadata, activated_at = coalesce(excluded.activated_at, active_domain_registry.activated_at),
            updated_at = excluded.updated_at, run_id = excluded.run_id, node_id = excluded.node_id,
            shard = excluded.shard, epoch = excluded.epoch
-         where active_domain_registry.epoch is null or active_domain_registry.epoch <= excluded.epoch`,
-        [
-          this.nodeId,
-          rows.map((r) => r.change.domain),
-          rows.map((r) => r.change.status),
-          rows.map((r) => r.change.tick),
-          rows.map((r) => JSON.stringify(r.change.metadata ?? {})),
-          rows.map((r) => r.activatedAt),
-          rows.map((r) => r.change.occurredAt),
-          rows.map((r) => r.change.runId),
-          rows.map((r) => r.change.shard),
-          rows.map((r) => r.change.epoch),
-        ],
-      );
-      await client.query('commit');
-      return inserted.rowCount ?? 0;
-    } catch (error) {
-      await client.query('rollback').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+         where active_domain_registry.epoch is null or active_domain_registry.epoch <= excluded.epoch
+         returning 1
+       )
+       select (select count(*) from history) as written`,
+      [
+        this.nodeId,
+        cols.run,
+        cols.name,
+        cols.event,
+        cols.tick,
+        cols.at,
+        cols.meta,
+        cols.shard,
+        cols.epoch,
+        rows.map((r) => r.change.domain),
+        rows.map((r) => r.change.status),
+        rows.map((r) => r.change.tick),
+        rows.map((r) => JSON.stringify(r.change.metadata ?? {})),
+        rows.map((r) => r.activatedAt),
+        rows.map((r) => r.change.occurredAt),
+        rows.map((r) => r.change.runId),
+        rows.map((r) => r.change.shard),
+        rows.map((r) => r.change.epoch),
+      ],
+    );
+    return Number((result[0] as { written: string }).written);
   }
 
   /** Current rows of `domains` that are live (not `inactive`/`failed`): who holds them, at which epoch. */
