@@ -19,6 +19,7 @@ import { type RuntimeOptions, validateRuntimeOptions } from '../src/runtime/opti
 import type { RegistryView } from '../src/runtime/registry-view.ts';
 import { Runtime } from '../src/runtime/runtime.ts';
 import { resolveServerConfig, serverChild } from '../src/server/index.ts';
+import { startHistoryRetention } from '../src/store/history-retention.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { RegistryStore } from '../src/store/registry-store.ts';
 import type { SupervisorRef } from '../src/supervisor/supervisor-ref.ts';
@@ -100,6 +101,8 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     };
     let root: SupervisorRef | undefined;
     const infrastructure = extras.infrastructure?.({ system, registry: table, store, runId, deps, root: () => root }) ?? {};
+    let stopRetention = (): void => {};
+    let closing = false;
     const web = serverConfig
       ? serverChild({
           config: serverConfig,
@@ -114,6 +117,11 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       : undefined;
     const parts = await wireRuntime({
       ...infrastructure,
+      beforeClose: async () => {
+        closing = true;
+        stopRetention();
+        await infrastructure.beforeClose?.();
+      },
       web: [...(infrastructure.web ?? []), ...(web ? [web.spec] : [])],
       system,
       store,
@@ -139,6 +147,15 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     // Resolve with every domain's start applied and on disk: lookups right after startRuntime
     // are exact, and the first tick does not pay for writing the `waiting` rows.
     await parts.flushRegistry();
+    // Off the hot path: small batches between ticks, from the first pass on (docs/operations.md, "Retention").
+    if (!closing)
+      stopRetention = startHistoryRetention({
+        store,
+        rule: config.retainHistory,
+        clock: system.clock,
+        runId,
+        onError: (error) => system.reportFailure('retention', 'runtime', error),
+      });
     return runtime;
   } catch (error) {
     // The tree is up (the first write failed): stop it as a run does, which closes the store.

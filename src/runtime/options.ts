@@ -9,6 +9,7 @@
 import type { Clock } from '../clock.ts';
 import type { DomainDefinition } from '../domain/define-domain.ts';
 import { describeValue, ThunderlineError } from '../errors.ts';
+import { parseRetentionRule, type RetentionRule } from '../store/retention.ts';
 
 /** Where the HTTP/WebSocket server listens. */
 export interface ServerOptions {
@@ -46,6 +47,12 @@ export interface RuntimeOptions {
    * none.
    */
   maxTicks?: number;
+  /**
+   * What `domain_activation_history`, the audit log, keeps: `'all'` (the default), `'<n>d'` (the
+   * last n days) or `'<n>rows'` (the newest n rows). Pruned in small batches while the runtime
+   * runs, each prune recorded in `ledger_prunes` (docs/operations.md, "Retention").
+   */
+  retainHistory?: string;
 }
 
 /** Options with every default filled in. */
@@ -59,6 +66,7 @@ export interface NormalizedRuntimeOptions {
   clock: Clock | undefined;
   domainRestarts: { maxRestarts?: number; maxSeconds?: number };
   maxTicks: number | undefined;
+  retainHistory: RetentionRule;
 }
 
 /** Defaults of {@link RuntimeOptions}. */
@@ -125,5 +133,17 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
   }
   const { maxTicks } = options;
   if (maxTicks !== undefined && !(Number.isSafeInteger(maxTicks) && maxTicks >= 1)) throw invalid('maxTicks', 'an integer >= 1', maxTicks);
-  return { domains, tickInterval, database, activationTimeout, activateTimeout, server, clock: options.clock, domainRestarts, maxTicks };
+  const retainHistory = parseRetentionRule(options.retainHistory ?? 'all', 'retainHistory');
+  return {
+    domains,
+    tickInterval,
+    database,
+    activationTimeout,
+    activateTimeout,
+    server,
+    clock: options.clock,
+    domainRestarts,
+    maxTicks,
+    retainHistory,
+  };
 }

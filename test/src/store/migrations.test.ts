@@ -29,7 +29,7 @@ migrations.after.each((context) => {
   removeTmpDir(context.dir);
 });
 
-migrations('creates the three tables with exactly the documented column names', (context) => {
+migrations('creates the three registry tables and ledger_prunes with exactly the documented column names', (context) => {
   openStore(context.dbPath).close();
   const db = new Database(context.dbPath, { readonly: true });
   try {
@@ -39,7 +39,7 @@ migrations('creates the three tables with exactly the documented column names', 
       )
       .all()
       .map((row) => row.name);
-    assert.equal(tables, ['active_domain_registry', 'domain_activation_history', 'runtime_runs']);
+    assert.equal(tables, ['active_domain_registry', 'domain_activation_history', 'ledger_prunes', 'runtime_runs']);
     assert.equal(columnsOf(db, 'active_domain_registry'), [
       'id',
       'domain_name',
@@ -68,6 +68,20 @@ migrations('creates the three tables with exactly the documented column names', 
       'tick_interval_ms',
       'version',
       'pid',
+    ]);
+    // What retention and `thunderline prune` deleted (docs/operations.md, "Retention").
+    assert.equal(columnsOf(db, 'ledger_prunes'), [
+      'id',
+      'run_id',
+      'source',
+      'table_name',
+      'rule',
+      'rows_deleted',
+      'first_id',
+      'last_id',
+      'cut_before',
+      'started_at',
+      'finished_at',
     ]);
   } finally {
     db.close();
