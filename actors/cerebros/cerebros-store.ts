@@ -12,7 +12,31 @@
  * store.trials(runId); // []
  * store.close();
  */
+import type { Clock } from '../../src/clock.ts';
 import { openWriteConnection } from '../../src/store/connection.ts';
+import { Pruner } from '../../src/store/pruner.ts';
+import type { RetainedTable, RetentionRule } from '../../src/store/retention.ts';
+
+/**
+ * `cerebros_trials` under retention: demo data, so by default only the newest 10,000 trials are
+ * kept (about 2 MB); the best of each run stays in `cerebros_runs` whatever is pruned.
+ */
+export const CEREBROS_TRIALS_TABLE: RetainedTable = {
+  table: 'cerebros_trials',
+  timeColumn: 'created_at',
+  defaultRule: { keep: 'rows', rows: 10_000 },
+};
+
+/** Options of {@link CerebrosStore.startRetention}. */
+export interface CerebrosRetentionOptions {
+  rule: RetentionRule;
+  clock: Clock;
+  /** Recorded with each prune in `ledger_prunes`. */
+  runId: string | null;
+  /** ms between passes; default the pruner's (10000). */
+  intervalMs?: number;
+  onError?: (error: unknown) => void;
+}
 
 /** A run as stored. */
 export interface CerebrosRunRow {
@@ -47,6 +71,11 @@ export interface CerebrosStore {
   finishRun(runId: string, finishedAt: number): void;
   runs(): CerebrosRunRow[];
   trials(runId?: string): CerebrosTrialRow[];
+  /**
+   * Prunes `cerebros_trials` by `rule` in small batches on `clock` until the returned function is
+   * called (or the store closes); a `keep: 'all'` rule starts nothing.
+   */
+  startRetention(options: CerebrosRetentionOptions): () => void;
   close(): void;
 }
 
@@ -133,6 +162,20 @@ export function openCerebrosStore(path: string): CerebrosStore {
         bestScore: row.best_score,
       })),
     trials: (runId) => (runId === undefined ? selectTrials.all() : selectRunTrials.all(runId)).map(toTrial),
+    startRetention(options) {
+      const pruner = new Pruner({
+        db,
+        tables: [{ table: CEREBROS_TRIALS_TABLE, rule: options.rule }],
+        clock: options.clock,
+        runId: options.runId,
+        ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
+        ...(options.onError ? { onError: options.onError } : {}),
+      });
+      pruner.start();
+      return () => {
+        if (db.open) pruner.stop();
+      };
+    },
     close() {
       // A plain close: the registry store's connection, open beside it, checkpoints at its own close.
       if (db.open) db.close();
