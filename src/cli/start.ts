@@ -10,7 +10,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
-import { startThunderline, THUNDERLINE_DOMAINS, validateDisable } from '../../supervisors/thunderline.ts';
+import { startThunderline, THUNDERLINE_DOMAINS, THUNDERLINE_RETAINED_TABLES, validateDisable } from '../../supervisors/thunderline.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import type { ThunderlineEvent } from '../events.ts';
 import type { ServerOptions } from '../runtime/options.ts';
@@ -18,6 +18,7 @@ import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
 import { VERSION } from '../version.ts';
 import { formatEvent } from './format-event.ts';
 import { parseFlags } from './parse.ts';
+import { parseRetainHistory, type RetainHistoryFlags, retainHistoryHelp } from './retain-flag.ts';
 import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
 
 /** Help text of `start`. */
@@ -36,7 +37,8 @@ Runs the Thunderline application tree: every domain waits for the first tick, th
   --activate-timeout <ms>     ms a domain's activate may take before it crashes (default 15000)
   --disable <a,b,...>         domains to leave out (known: ${THUNDERLINE_DOMAINS.join(', ')})
   --max-ticks <n>             stop cleanly once tick n is handled; no tick after it
-  --json-logs                 log every event as one JSON line, from the first`;
+  --json-logs                 log every event as one JSON line, from the first
+${retainHistoryHelp(THUNDERLINE_RETAINED_TABLES)}`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -50,6 +52,7 @@ export interface StartConfig {
   disable: string[];
   maxTicks: number | undefined;
   jsonLogs: boolean;
+  retainHistory: RetainHistoryFlags;
 }
 
 /** Parses and validates `start` flags; throws usage errors naming the flag and value. */
@@ -67,6 +70,7 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     disable: { type: 'string' },
     'max-ticks': { type: 'string' },
     'json-logs': { type: 'boolean' },
+    'retain-history': { type: 'string', multiple: true },
   });
   if (values.help) return 'help';
   const tickInterval = parseIntegerFlag('--tick-interval', values['tick-interval'], 1) ?? 1000;
@@ -104,6 +108,7 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     disable,
     maxTicks,
     jsonLogs: values['json-logs'] ?? false,
+    retainHistory: parseRetainHistory(values['retain-history'], THUNDERLINE_RETAINED_TABLES),
   };
 }
 
@@ -186,8 +191,15 @@ async function run(
       activateTimeout: config.activateTimeout,
       server: config.server,
       ...(config.maxTicks === undefined ? {} : { maxTicks: config.maxTicks }),
+      ...(config.retainHistory.history === undefined ? {} : { retainHistory: config.retainHistory.history }),
     },
-    { disable: config.disable, beforeStart },
+    {
+      disable: config.disable,
+      beforeStart,
+      ...(config.retainHistory.tables.cerebros_trials === undefined
+        ? {}
+        : { cerebros: { retainTrials: config.retainHistory.tables.cerebros_trials } }),
+    },
   );
   if (runtime.serverUrl) io.out(`viewer: ${runtime.serverUrl}`);
   const onSignal = (signal: string) => {
