@@ -1,0 +1,157 @@
+/**
+ * The long run: the Thunderline application tree (`thunderline start`'s, with its server on a
+ * free port and default retention) at a 5 ms tick on a real SQLite file, sampled every 10 s for
+ * RSS, heap after a full GC, active handles and file size (every 5 s in runs of 2 minutes or less);
+ * it prints each sample and the slopes
+ * after warm-up (least squares, per minute), tick lateness, and what retention cost.
+ *
+ * @example
+ * npm run bench -- longrun                                  # 30 minutes
+ * LONGRUN_SECONDS=60 npm run bench -- longrun               # the 60-second version
+ * LONGRUN_SECONDS=60 node --expose-gc --import tsx bench/longrun.bench.ts
+ *
+ * Env: `LONGRUN_SECONDS` (1800), `LONGRUN_TICK_MS` (5), `LONGRUN_WARMUP_SECONDS` (a fifth of the run,
+ * at least 30 and at most 300: the replay buffer, thunderflow's ring, thunderprism's latest nodes and the trials
+ * table fill during it), `LONGRUN_JSON` (a file to write the samples and results to).
+ */
+import diagnostics from 'node:diagnostics_channel';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startThunderline } from '../supervisors/thunderline.ts';
+import { quantile } from './stats.ts';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with --expose-gc (npm run bench -- longrun does)');
+
+const seconds = Number(process.env.LONGRUN_SECONDS ?? 1800);
+const tickMs = Number(process.env.LONGRUN_TICK_MS ?? 5);
+const warmupSeconds = Number(process.env.LONGRUN_WARMUP_SECONDS ?? Math.min(300, Math.max(30, Math.round(seconds / 5))));
+// Every 10 s; every 5 s in a run of 2 minutes or less, so that its slope rests on more than a few points.
+const SAMPLE_MS = seconds > 120 ? 10_000 : 5_000;
+const MB = 1024 * 1024;
+
+interface Sample {
+  atS: number;
+  tick: number;
+  rssMb: number;
+  heapMb: number;
+  handles: number;
+  dbMb: number;
+  walMb: number;
+}
+
+function size(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The p-th percentile (0..100) of `values`, any order. */
+function percentile(values: readonly number[], p: number): number {
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    p / 100,
+  );
+}
+
+/** Least-squares slope of y over x. */
+function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return Number.NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i += 1) {
+    num += ((xs[i] as number) - mx) * ((ys[i] as number) - my);
+    den += ((xs[i] as number) - mx) ** 2;
+  }
+  return num / den;
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'thunderline-longrun-'));
+const db = path.join(dir, 'thunderline.db');
+const lateness: number[] = [];
+const afterBatch: number[] = [];
+const batches: number[] = [];
+let batchSinceTick = false;
+const onBatch = (message: unknown): void => {
+  batches.push((message as { durationMs: number }).durationMs);
+  batchSinceTick = true;
+};
+diagnostics.subscribe('thunderline:retention_batch', onBatch);
+
+const runtime = await startThunderline({ tickInterval: tickMs, database: db, server: { host: '127.0.0.1', port: 0 } });
+const startedMs = performance.now();
+let warm = false;
+runtime.subscribe('system:domain_tick', (event) => {
+  if (event.type !== 'tick' || !warm) return;
+  lateness.push(event.lateMs);
+  if (batchSinceTick) afterBatch.push(event.lateMs);
+  batchSinceTick = false;
+});
+
+const load = os.loadavg();
+process.stdout.write(
+  `longrun: Thunderline tree at ${tickMs} ms ticks for ${seconds} s (warm-up ${warmupSeconds} s), ${db}; load average at start ${load.map((l) => l.toFixed(2)).join(' ')}\n\n`,
+);
+process.stdout.write(
+  '| s | tick | RSS MB | heap after GC MB | handles | db MB | wal MB |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n',
+);
+const samples: Sample[] = [];
+for (let atMs = SAMPLE_MS; atMs <= seconds * 1000; atMs += SAMPLE_MS) {
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedMs + atMs - performance.now())));
+  gc();
+  const memory = process.memoryUsage();
+  const sample: Sample = {
+    atS: atMs / 1000,
+    tick: runtime.currentTick(),
+    rssMb: memory.rss / MB,
+    heapMb: memory.heapUsed / MB,
+    handles: process.getActiveResourcesInfo().length,
+    dbMb: size(db) / MB,
+    walMb: size(`${db}-wal`) / MB,
+  };
+  samples.push(sample);
+  if (sample.atS >= warmupSeconds) warm = true;
+  process.stdout.write(
+    `| ${sample.atS} | ${sample.tick} | ${sample.rssMb.toFixed(1)} | ${sample.heapMb.toFixed(2)} | ${sample.handles} | ${sample.dbMb.toFixed(2)} | ${sample.walMb.toFixed(2)} |\n`,
+  );
+}
+const endLoad = os.loadavg();
+await runtime.stop();
+diagnostics.unsubscribe('thunderline:retention_batch', onBatch);
+
+const after = samples.filter((sample) => sample.atS >= warmupSeconds);
+const minutes = after.map((sample) => sample.atS / 60);
+const fit = (pick: (sample: Sample) => number): number => slope(minutes, after.map(pick));
+const results = {
+  seconds,
+  tickMs,
+  warmupSeconds,
+  ticks: samples.at(-1)?.tick ?? 0,
+  heapSlopeMbPerMin: fit((s) => s.heapMb),
+  rssSlopeMbPerMin: fit((s) => s.rssMb),
+  dbSlopeMbPerMin: fit((s) => s.dbMb),
+  fileSlopeMbPerMin: fit((s) => s.dbMb + s.walMb),
+  handlesSlopePerMin: fit((s) => s.handles),
+  latenessMs: { p50: percentile(lateness, 50), p99: percentile(lateness, 99), max: Math.max(0, ...lateness) },
+  latenessAfterBatchMs: { n: afterBatch.length, p50: percentile(afterBatch, 50), p99: percentile(afterBatch, 99) },
+  retentionBatches: { n: batches.length, p50Ms: percentile(batches, 50), p99Ms: percentile(batches, 99), maxMs: Math.max(0, ...batches) },
+  loadAverage: { start: load, end: endLoad },
+};
+const f = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+process.stdout.write(`
+after warm-up (${after.length} samples, least squares):
+  heap after GC ${f(results.heapSlopeMbPerMin)} MB/min, RSS ${f(results.rssSlopeMbPerMin)} MB/min
+  file (db + wal) ${f(results.fileSlopeMbPerMin)} MB/min (db alone ${f(results.dbSlopeMbPerMin)} MB/min), handles ${f(results.handlesSlopePerMin)}/min
+  tick lateness p50 ${f(results.latenessMs.p50, 2)} ms, p99 ${f(results.latenessMs.p99, 2)} ms, max ${f(results.latenessMs.max, 2)} ms (${lateness.length} ticks)
+  ticks right after a retention batch: p50 ${f(results.latenessAfterBatchMs.p50, 2)} ms, p99 ${f(results.latenessAfterBatchMs.p99, 2)} ms (${afterBatch.length} ticks)
+  retention batches: ${batches.length}, p50 ${f(results.retentionBatches.p50Ms, 2)} ms, p99 ${f(results.retentionBatches.p99Ms, 2)} ms, max ${f(results.retentionBatches.maxMs, 2)} ms
+  load average at end ${endLoad.map((l) => l.toFixed(2)).join(' ')}
+`);
+if (process.env.LONGRUN_JSON) fs.writeFileSync(process.env.LONGRUN_JSON, JSON.stringify({ samples, results }, null, 2));
+fs.rmSync(dir, { recursive: true, force: true });
