@@ -12,10 +12,9 @@
  * store.trials(runId); // []
  * store.close();
  */
-import type { Clock } from '../../src/clock.ts';
 import { openWriteConnection } from '../../src/store/connection.ts';
-import { Pruner } from '../../src/store/pruner.ts';
-import type { RetainedTable, RetentionRule } from '../../src/store/retention.ts';
+import { type RetentionOptions, startRetention } from '../../src/store/pruner.ts';
+import type { RetainedTable } from '../../src/store/retention.ts';
 
 /**
  * `cerebros_trials` under retention: demo data, so by default only the newest 10,000 trials are
@@ -27,16 +26,8 @@ export const CEREBROS_TRIALS_TABLE: RetainedTable = {
   defaultRule: { keep: 'rows', rows: 10_000 },
 };
 
-/** Options of {@link CerebrosStore.startRetention}. */
-export interface CerebrosRetentionOptions {
-  rule: RetentionRule;
-  clock: Clock;
-  /** Recorded with each prune in `ledger_prunes`. */
-  runId: string | null;
-  /** ms between passes; default the pruner's (10000). */
-  intervalMs?: number;
-  onError?: (error: unknown) => void;
-}
+/** Options of {@link CerebrosStore.startRetention}: the rule, the clock, the run recorded with each prune. */
+export type CerebrosRetentionOptions = RetentionOptions;
 
 /** A run as stored. */
 export interface CerebrosRunRow {
@@ -162,20 +153,7 @@ export function openCerebrosStore(path: string): CerebrosStore {
         bestScore: row.best_score,
       })),
     trials: (runId) => (runId === undefined ? selectTrials.all() : selectRunTrials.all(runId)).map(toTrial),
-    startRetention(options) {
-      const pruner = new Pruner({
-        db,
-        tables: [{ table: CEREBROS_TRIALS_TABLE, rule: options.rule }],
-        clock: options.clock,
-        runId: options.runId,
-        ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
-        ...(options.onError ? { onError: options.onError } : {}),
-      });
-      pruner.start();
-      return () => {
-        if (db.open) pruner.stop();
-      };
-    },
+    startRetention: (options) => startRetention(db, CEREBROS_TRIALS_TABLE, options),
     close() {
       // A plain close: the registry store's connection, open beside it, checkpoints at its own close.
       if (db.open) db.close();

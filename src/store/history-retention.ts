@@ -1,6 +1,6 @@
 /**
  * Retention of the audit log, `domain_activation_history`, while a runtime runs: a
- * {@link Pruner} on a connection of its own to the runtime's file (the store's own connection for
+ * pruner (`pruner.ts`) on a connection of its own to the runtime's file (the store's own connection for
  * `:memory:`), started once the tree is up and stopped before the store closes.
  *
  * @example
@@ -14,7 +14,7 @@
 import type Database from 'better-sqlite3';
 import type { Clock } from '../clock.ts';
 import { MEMORY_PATH, openWriteConnection } from './connection.ts';
-import { Pruner } from './pruner.ts';
+import { startRetention } from './pruner.ts';
 import type { RegistryStore } from './registry-store.ts';
 import { HISTORY_TABLE, type RetentionRule } from './retention.ts';
 import { SqliteRegistryStore } from './sqlite-store.ts';
@@ -40,17 +40,9 @@ export function startHistoryRetention(options: HistoryRetentionOptions): () => v
   // Its own connection, without the lock the store holds: the same process, so never a busy answer.
   const own = store.path !== MEMORY_PATH;
   const db: Database.Database = own ? openWriteConnection(store.path, { lock: false }).db : store.connection;
-  const pruner = new Pruner({
-    db,
-    tables: [{ table: HISTORY_TABLE, rule }],
-    clock: options.clock,
-    runId: options.runId,
-    ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
-    ...(options.onError ? { onError: options.onError } : {}),
-  });
-  pruner.start();
+  const stop = startRetention(db, HISTORY_TABLE, options);
   return () => {
-    pruner.stop();
+    stop();
     // A plain close: the store's connection checkpoints when it closes.
     if (own && db.open) db.close();
   };

@@ -188,3 +188,32 @@ export class Pruner {
     }
   }
 }
+
+/** Options of {@link startRetention}: one table's rule, and how its pruner runs. */
+export interface RetentionOptions {
+  rule: RetentionRule;
+  clock: Clock;
+  runId: string | null;
+  /** ms between passes; default 10000. */
+  intervalMs?: number;
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * Starts a {@link Pruner} of one table on `db`; returns the function that stops it (a no-op once
+ * `db` is closed). A `keep: 'all'` rule starts nothing.
+ */
+export function startRetention(db: Database.Database, table: RetainedTable, options: RetentionOptions): () => void {
+  const pruner = new Pruner({
+    db,
+    tables: [{ table, rule: options.rule }],
+    clock: options.clock,
+    runId: options.runId,
+    ...(options.intervalMs === undefined ? {} : { intervalMs: options.intervalMs }),
+    ...(options.onError ? { onError: options.onError } : {}),
+  });
+  pruner.start();
+  return () => {
+    if (db.open) pruner.stop();
+  };
+}

@@ -100,32 +100,14 @@ prune('deletes the trials older than --before, keeps the newer ones and the audi
   ]);
 });
 
-prune('prunes the audit history only when --tables names it; --dry-run deletes nothing; --vacuum shrinks the file', async (context) => {
+prune('prunes the audit history only when --tables names it; --dry-run deletes nothing; --vacuum leaves one file', async (context) => {
   writeLedger(context.file);
-  const dry = await cli([
-    'prune',
-    '--db',
-    context.file,
-    '--before',
-    '2026-01-21T00:00:00Z',
-    '--tables',
-    'domain_activation_history',
-    '--dry-run',
-  ]);
+  const before = ['prune', '--db', context.file, '--before', '2026-01-21T00:00:00Z'];
+  const dry = await cli([...before, '--tables', 'domain_activation_history', '--dry-run']);
   assert.is(dry.code, 0, dry.err.join('\n'));
   assert.equal(dry.out, ['domain_activation_history: 20 rows before 2026-01-21T00:00:00.000Z would be deleted (ids 1..20)']);
   assert.is(times(context.file, 'domain_activation_history', 'occurred_at').length, 31);
-  const real = await cli([
-    'prune',
-    '--db',
-    context.file,
-    '--before',
-    '2026-01-21T00:00:00Z',
-    '--tables',
-    'domain_activation_history,cerebros_trials',
-    '--vacuum',
-    '--json',
-  ]);
+  const real = await cli([...before, '--tables', 'domain_activation_history,cerebros_trials', '--vacuum', '--json']);
   assert.is(real.code, 0, real.err.join('\n'));
   assert.equal(JSON.parse(real.out[0] as string), {
     db: context.file,
