@@ -1,18 +1,19 @@
 /**
  * The long run: the Thunderline application tree (`thunderline start`'s, with its server on a
- * free port and default retention) at a 5 ms tick on a real SQLite file, sampled every 10 s for
- * RSS, heap after a full GC, active handles and file size (every 5 s in runs of 2 minutes or less);
- * it prints each sample and the slopes
- * after warm-up (least squares, per minute), tick lateness, and what retention cost.
+ * free port and default retention) at a 5 ms tick on a real SQLite file. After a warm-up (the
+ * bounded buffers fill: the server's replay buffer, thunderflow's ring, thunderprism's latest
+ * nodes, the trials table up to its retention), it runs `LONGRUN_SECONDS` more, sampling RSS, heap
+ * after a full GC, active handles and file size every 10 s (every 5 s in a run of 2 minutes or
+ * less), and prints each sample and the slopes over that time (least squares, per minute), tick
+ * lateness, and what retention cost.
  *
  * @example
- * npm run bench -- longrun                                  # 30 minutes
- * LONGRUN_SECONDS=60 npm run bench -- longrun               # the 60-second version
+ * npm run bench -- longrun                                  # 5 minutes of warm-up, then 30 measured
+ * LONGRUN_SECONDS=60 npm run bench -- longrun               # 1 minute of warm-up, then 60 s measured
  * LONGRUN_SECONDS=60 node --expose-gc --import tsx bench/longrun.bench.ts
  *
- * Env: `LONGRUN_SECONDS` (1800), `LONGRUN_TICK_MS` (5), `LONGRUN_WARMUP_SECONDS` (a fifth of the run,
- * at least 30 and at most 300: the replay buffer, thunderflow's ring, thunderprism's latest nodes and the trials
- * table fill during it), `LONGRUN_JSON` (a file to write the samples and results to).
+ * Env: `LONGRUN_SECONDS` (1800, measured), `LONGRUN_WARMUP_SECONDS` (300; 60 when `LONGRUN_SECONDS`
+ * is 120 or less), `LONGRUN_TICK_MS` (5), `LONGRUN_JSON` (a file to write the samples and results to).
  */
 import diagnostics from 'node:diagnostics_channel';
 import fs from 'node:fs';
@@ -26,7 +27,7 @@ if (!gc) throw new Error('run with --expose-gc (npm run bench -- longrun does)')
 
 const seconds = Number(process.env.LONGRUN_SECONDS ?? 1800);
 const tickMs = Number(process.env.LONGRUN_TICK_MS ?? 5);
-const warmupSeconds = Number(process.env.LONGRUN_WARMUP_SECONDS ?? Math.min(300, Math.max(30, Math.round(seconds / 5))));
+const warmupSeconds = Number(process.env.LONGRUN_WARMUP_SECONDS ?? (seconds > 120 ? 300 : 60));
 // Every 10 s; every 5 s in a run of 2 minutes or less, so that its slope rests on more than a few points.
 const SAMPLE_MS = seconds > 120 ? 10_000 : 5_000;
 const MB = 1024 * 1024;
@@ -96,14 +97,16 @@ runtime.subscribe('system:domain_tick', (event) => {
 
 const load = os.loadavg();
 process.stdout.write(
-  `longrun: Thunderline tree at ${tickMs} ms ticks for ${seconds} s (warm-up ${warmupSeconds} s), ${db}; load average at start ${load.map((l) => l.toFixed(2)).join(' ')}\n\n`,
+  `longrun: Thunderline tree at ${tickMs} ms ticks, ${warmupSeconds} s of warm-up then ${seconds} s measured, ${db}; load average at start ${load.map((l) => l.toFixed(2)).join(' ')}\n\n`,
 );
 process.stdout.write(
   '| s | tick | RSS MB | heap after GC MB | handles | db MB | wal MB |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n',
 );
 const samples: Sample[] = [];
-for (let atMs = SAMPLE_MS; atMs <= seconds * 1000; atMs += SAMPLE_MS) {
+for (let atMs = SAMPLE_MS; atMs <= (warmupSeconds + seconds) * 1000; atMs += SAMPLE_MS) {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, startedMs + atMs - performance.now())));
+  // Twice: the second collects what the first one's finalizers and weak callbacks let go.
+  gc();
   gc();
   const memory = process.memoryUsage();
   const sample: Sample = {
