@@ -95,13 +95,16 @@ export class Pruner {
     this.#schedule(this.#intervalMs);
   }
 
-  /** Cancels the next batch or pass; what was pruned so far in this pass is recorded. */
+  /**
+   * Cancels the next batch or pass, always (no timer is left on the clock); what was pruned so far
+   * in this pass is recorded while the connection is still open.
+   */
   stop(): void {
     if (!this.#running) return;
     this.#running = false;
     this.#options.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#finishPass();
+    if (this.#options.db.open) this.#finishPass();
   }
 
   /**
@@ -200,8 +203,8 @@ export interface RetentionOptions {
 }
 
 /**
- * Starts a {@link Pruner} of one table on `db`; returns the function that stops it (a no-op once
- * `db` is closed). A `keep: 'all'` rule starts nothing.
+ * Starts a {@link Pruner} of one table on `db`; returns the function that stops it, which may run
+ * before or after `db` closes. A `keep: 'all'` rule starts nothing.
  */
 export function startRetention(db: Database.Database, table: RetainedTable, options: RetentionOptions): () => void {
   const pruner = new Pruner({
@@ -213,7 +216,5 @@ export function startRetention(db: Database.Database, table: RetainedTable, opti
     ...(options.onError ? { onError: options.onError } : {}),
   });
   pruner.start();
-  return () => {
-    if (db.open) pruner.stop();
-  };
+  return () => pruner.stop();
 }

@@ -6,7 +6,7 @@ import { defineDomain, startRuntime } from '../../../index.ts';
 import { ManualClock } from '../../../src/clock.ts';
 import { openWriteConnection } from '../../../src/store/connection.ts';
 import { openStore } from '../../../src/store/open-store.ts';
-import { Pruner } from '../../../src/store/pruner.ts';
+import { Pruner, startRetention } from '../../../src/store/pruner.ts';
 import {
   formatRetentionRule,
   HISTORY_TABLE,
@@ -203,6 +203,17 @@ pruner('a batch refused by a lock another program holds is reported, and the nex
   clock.advance(10_000);
   assert.equal(ids(db, 'domain_activation_history')[0], 41);
   live.stop();
+});
+
+pruner('a pruner stopped after its connection closed leaves no timer on the clock', (context) => {
+  writeHistory(context.file, 10, (i) => i);
+  const { db } = openWriteConnection(context.file, { lock: false });
+  const clock = new ManualClock();
+  const stop = startRetention(db, HISTORY_TABLE, { rule: parseRetentionRule('1rows', 'x'), clock, runId: null });
+  assert.is(clock.pendingTimers(), 1);
+  db.close();
+  stop();
+  assert.is(clock.pendingTimers(), 0);
 });
 
 pruner('ledger_prunes keeps its own newest 10,000 rows', (context) => {
