@@ -21,7 +21,7 @@ import { emitTelemetry } from '../telemetry/index.ts';
 import { formatRetentionRule, type RetainedTable, type RetentionRule, recordPrune, TablePruner } from './retention.ts';
 
 /** Defaults of {@link PrunerOptions}. */
-export const PRUNER_DEFAULTS = { intervalMs: 10_000, batchRows: 500, batchGapMs: 1 } as const;
+export const PRUNER_DEFAULTS = { intervalMs: 10_000, batchRows: 100, batchGapMs: 1 } as const;
 
 /** Options of {@link Pruner}. */
 export interface PrunerOptions {
@@ -35,7 +35,7 @@ export interface PrunerOptions {
   runId: string | null;
   /** ms between the end of one pass and the start of the next; default 10000. */
   intervalMs?: number;
-  /** Rows deleted per batch at most; default 500 (well under a millisecond on this project's machine). */
+  /** Rows deleted per batch at most; default 100 (about 0.1 ms on this project's machine: `npm run bench -- longrun`). */
   batchRows?: number;
   /** ms between two batches of a pass; default 1. */
   batchGapMs?: number;
