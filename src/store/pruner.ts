@@ -147,7 +147,7 @@ export class Pruner {
     return true;
   }
 
-  /** Runs passes until nothing is due (tests; `thunderline prune` uses `pruneBefore`). */
+  /** Runs the current pass to its end now, batch after batch, and records it (tests). */
   runToCompletion(): void {
     while (!this.step()) {
       // each step is one batch
