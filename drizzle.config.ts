@@ -11,6 +11,6 @@ import { defineConfig } from 'drizzle-kit';
 
 export default defineConfig({
   dialect: 'sqlite',
-  schema: ['./src/store/schema.ts', './actors/cerebros/schema.ts'],
+  schema: ['./src/store/schema.ts', './src/store/prune-schema.ts', './actors/cerebros/schema.ts'],
   out: './drizzle',
 });

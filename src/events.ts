@@ -75,12 +75,12 @@ export interface SubscriberFailedEvent {
 }
 
 /** What an {@link OperationFailedEvent} reports as failed. */
-export type FailedOperation = 'terminate' | 'supervisor_start' | 'stop';
+export type FailedOperation = 'terminate' | 'supervisor_start' | 'stop' | 'retention';
 
 /**
  * A failure with no caller to throw to, reported instead of swallowed: an actor's `terminate`
  * (a domain's `deactivate` runs in it) threw or rejected, a domain's supervisor (`meta.supervisor`)
- * failed to start, or the runtime's stop failed to close the run.
+ * failed to start, the runtime's stop failed to close the run, or a retention pass failed (`retention`).
  */
 export interface OperationFailedEvent {
   type: 'operation_failed';

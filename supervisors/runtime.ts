@@ -33,6 +33,7 @@ import { type RuntimeOptions, validateRuntimeOptions } from '../src/runtime/opti
 import type { RegistryView } from '../src/runtime/registry-view.ts';
 import { Runtime, type RuntimeParts } from '../src/runtime/runtime.ts';
 import { resolveServerConfig, serverChild } from '../src/server/index.ts';
+import { startHistoryRetention } from '../src/store/history-retention.ts';
 import { openStore } from '../src/store/open-store.ts';
 import type { RegistryStore } from '../src/store/registry-store.ts';
 import { type DynamicSupervisorRef, dynamicSupervisorSpec } from '../src/supervisor/dynamic-supervisor.ts';
@@ -154,6 +155,8 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     for (const definition of [...config.domains, ...(extras.moreDomains ?? [])]) {
       if (definition.inspect) panels.set(definition.name, definition.inspect);
     }
+    let stopRetention = (): void => {};
+    let closing = false;
     web = serverConfig
       ? serverChild({
           config: serverConfig,
@@ -180,14 +183,12 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       : undefined;
     const parts = await wireRuntime({
       ...infrastructure,
-      ...(web
-        ? {
-            beforeClose: async () => {
-              web?.close();
-              await infrastructure.beforeClose?.();
-            },
-          }
-        : {}),
+      beforeClose: async () => {
+        closing = true;
+        stopRetention();
+        web?.close();
+        await infrastructure.beforeClose?.();
+      },
       web: [...(infrastructure.web ?? []), ...(web ? [web.spec] : [])],
       system,
       store,
@@ -232,6 +233,15 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     // Resolve with every domain's start applied and on disk: lookups right after startRuntime
     // are exact, and the first tick does not pay for writing the `waiting` rows.
     await parts.flushRegistry();
+    // Off the hot path: small batches between ticks, from the first pass on (docs/operations.md, "Retention").
+    if (!closing)
+      stopRetention = startHistoryRetention({
+        store,
+        rule: config.retainHistory,
+        clock: system.clock,
+        runId,
+        onError: (error) => system.reportFailure('retention', 'runtime', error),
+      });
     return runtime;
   } catch (error) {
     web?.close();

@@ -10,14 +10,14 @@
  * await runtime.stopped;
  */
 
-import { type CerebrosDomain, type CerebrosOptions, cerebrosDomain } from '../actors/cerebros/index.ts';
+import { CEREBROS_TRIALS_TABLE, type CerebrosDomain, type CerebrosOptions, cerebrosDomain } from '../actors/cerebros/index.ts';
 import { type AutomatonOptions, type ThunderboltDomain, thunderboltDomain } from '../actors/thunderbolt/index.ts';
 import { type ActivationPolicyOptions, type ThundercrownDomain, thundercrownDomain } from '../actors/thundercrown/index.ts';
 import { type EventBufferOptions, type ThunderflowDomain, thunderflowDomain } from '../actors/thunderflow/index.ts';
 import { type HealthMonitorOptions, type ThundergateDomain, thundergateDomain } from '../actors/thundergate/index.ts';
 import { type ThundergridDomain, thundergridDomain } from '../actors/thundergrid/index.ts';
 import { type PresenceOptions, type ThunderlinkDomain, thunderlinkDomain } from '../actors/thunderlink/index.ts';
-import { type ThunderprismDomain, thunderprismDomain } from '../actors/thunderprism/index.ts';
+import { type DecisionTrailOptions, type ThunderprismDomain, thunderprismDomain } from '../actors/thunderprism/index.ts';
 import { type ThundervineDomain, type ThundervineOptions, thundervineDomain } from '../actors/thundervine/index.ts';
 import type { ActorSystem } from '../src/actor/actor-system.ts';
 import type { DomainDefinition } from '../src/domain/define-domain.ts';
@@ -26,6 +26,7 @@ import { describeValue, ThunderlineError } from '../src/errors.ts';
 import { RUNTIME_DEFAULTS, type RuntimeOptions } from '../src/runtime/options.ts';
 import type { DomainStatus, HistoryEntry, HistoryOptions, RegistryView } from '../src/runtime/registry-view.ts';
 import type { Runtime } from '../src/runtime/runtime.ts';
+import type { RetainedTable } from '../src/store/retention.ts';
 import type { ChildSpec } from '../src/supervisor/spec.ts';
 import { supervisorSpec } from '../src/supervisor/supervisor-ref.ts';
 import { bootRuntime, type RuntimeExtras } from './runtime.ts';
@@ -42,6 +43,12 @@ export const THUNDERLINE_DOMAINS = [
   'thundervine',
   'thundergate',
 ] as const;
+
+/**
+ * The domain-owned tables under retention (`--retain-history <table>=<rule>`), each with its
+ * default rule; the audit log's own rule is the runtime's `retainHistory`.
+ */
+export const THUNDERLINE_RETAINED_TABLES: readonly RetainedTable[] = [CEREBROS_TRIALS_TABLE];
 
 /** A Thunderline domain name. */
 export type ThunderlineDomainName = (typeof THUNDERLINE_DOMAINS)[number];
@@ -79,7 +86,9 @@ export interface ThunderlineTreeOptions {
   /** Thundercrown's activation policy; default allows every domain. */
   governance?: ActivationPolicyOptions;
   thunderbolt?: AutomatonOptions;
-  cerebros?: Omit<CerebrosOptions, 'database'>;
+  cerebros?: Omit<CerebrosOptions, 'database' | 'runtimeRunId'>;
+  /** The decision trail's bounds. */
+  thunderprism?: DecisionTrailOptions;
   thundergate?: Omit<HealthMonitorOptions, 'registry'>;
   thundergrid?: { zones?: number };
   thunderflow?: EventBufferOptions;
@@ -139,8 +148,15 @@ export function thunderlineTree(options: ThunderlineTreeOptions = {}): Thunderli
   const on = (name: ThunderlineDomainName): boolean => !disabled.has(name);
   const handles: ThunderlineDomains = {};
   if (on('thunderbolt')) handles.thunderbolt = thunderboltDomain(options.thunderbolt);
-  if (on('cerebros')) handles.cerebros = cerebrosDomain({ ...options.cerebros, database: options.database ?? RUNTIME_DEFAULTS.database });
-  if (on('thunderprism')) handles.thunderprism = thunderprismDomain();
+  // The run id exists once the runtime has begun the run, before any domain activates.
+  let runId: string | undefined;
+  if (on('cerebros'))
+    handles.cerebros = cerebrosDomain({
+      ...options.cerebros,
+      database: options.database ?? RUNTIME_DEFAULTS.database,
+      runtimeRunId: () => runId,
+    });
+  if (on('thunderprism')) handles.thunderprism = thunderprismDomain(options.thunderprism);
   if (on('thundercrown')) handles.thundercrown = thundercrownDomain(options.governance);
   if (on('thundergrid')) handles.thundergrid = thundergridDomain({ ...options.thundergrid, registry });
   if (on('thunderflow')) handles.thunderflow = thunderflowDomain(options.thunderflow);
@@ -159,8 +175,9 @@ export function thunderlineTree(options: ThunderlineTreeOptions = {}): Thunderli
       const extras: RuntimeExtras = {
         domainSupervisors: [EARLY_INFRASTRUCTURE_SUPERVISOR, LATE_INFRASTRUCTURE_SUPERVISOR],
         moreDomains: [...tree.earlyInfrastructure, ...tree.lateInfrastructure],
-        infrastructure: ({ system, registry: runtimeRegistry, deps, runId }) => {
-          options.beforeStart?.({ runId, system });
+        infrastructure: ({ system, registry: runtimeRegistry, deps, runId: run }) => {
+          runId = run;
+          options.beforeStart?.({ runId: run, system });
           bound.view = runtimeRegistry;
           handles.thundercrown?.policy.bind(system.pubsub, () => system.isoNow());
           const slot = (id: string, defs: DomainDefinition[]): ChildSpec[] =>

@@ -13,6 +13,21 @@
  * store.close();
  */
 import { openWriteConnection } from '../../src/store/connection.ts';
+import { type RetentionOptions, startRetention } from '../../src/store/pruner.ts';
+import type { RetainedTable } from '../../src/store/retention.ts';
+
+/**
+ * `cerebros_trials` under retention: demo data, so by default only the newest 10,000 trials are
+ * kept (about 2 MB); the best of each run stays in `cerebros_runs` whatever is pruned.
+ */
+export const CEREBROS_TRIALS_TABLE: RetainedTable = {
+  table: 'cerebros_trials',
+  timeColumn: 'created_at',
+  defaultRule: { keep: 'rows', rows: 10_000 },
+};
+
+/** Options of {@link CerebrosStore.startRetention}: the rule, the clock, the run recorded with each prune. */
+export type CerebrosRetentionOptions = RetentionOptions;
 
 /** A run as stored. */
 export interface CerebrosRunRow {
@@ -47,6 +62,11 @@ export interface CerebrosStore {
   finishRun(runId: string, finishedAt: number): void;
   runs(): CerebrosRunRow[];
   trials(runId?: string): CerebrosTrialRow[];
+  /**
+   * Prunes `cerebros_trials` by `rule` in small batches on `clock` until the returned function is
+   * called (or the store closes); a `keep: 'all'` rule starts nothing.
+   */
+  startRetention(options: CerebrosRetentionOptions): () => void;
   close(): void;
 }
 
@@ -133,6 +153,7 @@ export function openCerebrosStore(path: string): CerebrosStore {
         bestScore: row.best_score,
       })),
     trials: (runId) => (runId === undefined ? selectTrials.all() : selectRunTrials.all(runId)).map(toTrial),
+    startRetention: (options) => startRetention(db, CEREBROS_TRIALS_TABLE, options),
     close() {
       // A plain close: the registry store's connection, open beside it, checkpoints at its own close.
       if (db.open) db.close();

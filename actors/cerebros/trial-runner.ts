@@ -13,7 +13,8 @@ import { spawnActor } from '../../src/actor/actor-ref.ts';
 import type { ActorSystem } from '../../src/actor/actor-system.ts';
 import type { Behaviour } from '../../src/actor/behaviour.ts';
 import { TICK_TOPIC, topicOf } from '../../src/events.ts';
-import type { CerebrosStore, CerebrosTrialRow } from './cerebros-store.ts';
+import type { RetentionRule } from '../../src/store/retention.ts';
+import { CEREBROS_TRIALS_TABLE, type CerebrosStore, type CerebrosTrialRow } from './cerebros-store.ts';
 import { SEARCH_SPACE, sampleParams, scoreParams, seededRandom, type TrialParams } from './search-space.ts';
 
 /** The event type a trial request arrives as (published by thunderbolt's bridge). */
@@ -29,8 +30,12 @@ export interface TrialRunnerOptions {
   trialEvery?: number;
   /** PRNG seed of the search and the objective's noise; default a random one (stored with the run). */
   seed?: number;
-  /** The runtime run id, stored with the search run. */
-  runtimeRunId?: string;
+  /** The runtime run id, stored with the search run and with its prunes. */
+  runtimeRunId?: string | undefined;
+  /** What `cerebros_trials` keeps; default the newest 10,000 rows ({@link CEREBROS_TRIALS_TABLE}). */
+  retainTrials?: RetentionRule;
+  /** ms between retention passes; default 10000. */
+  retentionIntervalMs?: number;
 }
 
 /** Messages of the trial runner. */
@@ -124,9 +129,18 @@ function trialRunnerBehaviour(options: TrialRunnerOptions): Behaviour<TrialRunne
         const requestedBy = (event as { requestedBy?: unknown }).requestedBy;
         ctx.self.cast({ type: 'trial_requested', requestedBy: typeof requestedBy === 'string' ? requestedBy : 'unknown' });
       });
+      // Only the run state lives in memory (counts, the best); trials go to disk, where retention bounds them.
+      const stopRetention = store.startRetention({
+        rule: options.retainTrials ?? CEREBROS_TRIALS_TABLE.defaultRule,
+        clock: ctx.system.clock,
+        runId: options.runtimeRunId ?? null,
+        ...(options.retentionIntervalMs === undefined ? {} : { intervalMs: options.retentionIntervalMs }),
+        onError: (error) => ctx.system.reportFailure('retention', 'cerebros.trial_runner', error),
+      });
       ctx.self.onExit(() => {
         offTick();
         offRequest();
+        stopRetention();
       });
       return {
         store,

@@ -1,9 +1,9 @@
 import { type DomainDefinition, defineDomain } from '../../src/domain/define-domain.ts';
 import { trackedChild } from '../../src/domain/tracked-child.ts';
-import { type DecisionDag, type DecisionTrailMsg, spawnDecisionTrail } from './decision-trail.ts';
+import { type DecisionDag, type DecisionTrailMsg, type DecisionTrailOptions, spawnDecisionTrail } from './decision-trail.ts';
 import { trailPanel } from './panel.ts';
 
-export type { DecisionDag, PrismEdge, PrismNode } from './decision-trail.ts';
+export { DECISION_TRAIL_DEFAULTS, type DecisionDag, type DecisionTrailOptions, type PrismEdge, type PrismNode } from './decision-trail.ts';
 
 /** The thunderprism domain, with a query of its DAG. */
 export interface ThunderprismDomain extends DomainDefinition {
@@ -11,10 +11,13 @@ export interface ThunderprismDomain extends DomainDefinition {
   dag(): Promise<DecisionDag>;
 }
 
-/** Defines the thunderprism domain. */
-export function thunderprismDomain(): ThunderprismDomain {
+/**
+ * Defines the thunderprism domain.
+ * @param options the trail's bounds: `keepNodes` (1000), `keepRuns` (16), `keepPath` (1000)
+ */
+export function thunderprismDomain(options: DecisionTrailOptions = {}): ThunderprismDomain {
   const trail = trackedChild<DecisionTrailMsg>('thunderprism', 'decision_trail', 'the decision trail', ({ system }) =>
-    spawnDecisionTrail(system),
+    spawnDecisionTrail(system, options),
   );
   const definition = defineDomain({
     name: 'thunderprism',

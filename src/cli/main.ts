@@ -1,5 +1,5 @@
 /**
- * The `thunderline` command: dispatches to `start`, `status`, `history` and `watch`; `--help`
+ * The `thunderline` command: dispatches to `start`, `status`, `history`, `watch` and `prune`; `--help`
  * and `--version` everywhere. A composition root: it puts the kernel and the Thunderline tree
  * together through `start`.
  *
@@ -9,12 +9,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { VERSION } from '../version.ts';
+import { PRUNE_HELP, runPrune } from './prune.ts';
 import { HISTORY_HELP, runHistory, runStatus, STATUS_HELP } from './read-commands.ts';
 import { runStart, START_HELP } from './start.ts';
 import { type CliIo, EXIT, processIo, reportError, usageError } from './usage-error.ts';
 import { runWatch } from './watch.ts';
 
-const COMMANDS = ['start', 'status', 'history', 'watch'] as const;
+const COMMANDS = ['start', 'status', 'history', 'watch', 'prune'] as const;
 
 // `thunderline history | head`: a reader that closes the pipe early is not an error worth a stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -34,6 +35,7 @@ Commands:
   status    one row per domain from the SQLite registry
   history   domain status changes, newest first
   watch     print the live event stream
+  prune     delete ledger rows older than a date (no runtime on the file)
 
 Run "thunderline <command> --help" for a command's flags.
 Exit codes: 0 ok, 1 the runtime failed, 2 bad usage or configuration.`;
@@ -59,6 +61,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         return await runHistory(rest, io);
       case 'watch':
         return await runWatch(rest, io);
+      case 'prune':
+        return runPrune(rest, io);
       default:
         throw usageError(`unknown command ${JSON.stringify(command)}; commands: ${COMMANDS.join(', ')}`);
     }
@@ -67,7 +71,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   }
 }
 
-export { HISTORY_HELP, START_HELP, STATUS_HELP };
+export { HISTORY_HELP, PRUNE_HELP, START_HELP, STATUS_HELP };
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main(process.argv.slice(2)).then((code) => {

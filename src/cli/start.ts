@@ -10,7 +10,7 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
-import { startThunderline, THUNDERLINE_DOMAINS, validateDisable } from '../../supervisors/thunderline.ts';
+import { startThunderline, THUNDERLINE_DOMAINS, THUNDERLINE_RETAINED_TABLES, validateDisable } from '../../supervisors/thunderline.ts';
 import type { ActorSystem } from '../actor/actor-system.ts';
 import { redactUrl } from '../cluster/ledger.ts';
 import { type ClusterOptions, validateClusterOptions } from '../cluster/node.ts';
@@ -20,6 +20,7 @@ import type { Runtime, RuntimeExit } from '../runtime/runtime.ts';
 import { VERSION } from '../version.ts';
 import { formatEvent } from './format-event.ts';
 import { parseFlags } from './parse.ts';
+import { parseRetainHistory, type RetainHistoryFlags, retainHistoryHelp } from './retain-flag.ts';
 import { type CliIo, EXIT, parseIntegerFlag, usageError } from './usage-error.ts';
 
 /** Help text of `start`. */
@@ -39,6 +40,7 @@ Runs the Thunderline application tree: every domain waits for the first tick, th
   --disable <a,b,...>         domains to leave out (known: ${THUNDERLINE_DOMAINS.join(', ')})
   --max-ticks <n>             stop cleanly once tick n is handled; no tick after it
   --json-logs                 log every event as one JSON line, from the first
+${retainHistoryHelp(THUNDERLINE_RETAINED_TABLES)}
 
 Cluster mode (docs/cluster.md): run as one node of a cluster; both URLs together.
   --postgres <url>            the cluster ledger, e.g. postgres://127.0.0.1:5432/thunderline
@@ -62,6 +64,7 @@ export interface StartConfig {
   jsonLogs: boolean;
   /** Cluster mode: both URLs, and the node id and lease TTL if given. */
   cluster?: ClusterOptions;
+  retainHistory: RetainHistoryFlags;
 }
 
 /** Parses and validates `start` flags; throws usage errors naming the flag and value. */
@@ -83,6 +86,7 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     nats: { type: 'string' },
     'node-id': { type: 'string' },
     'lease-ttl': { type: 'string' },
+    'retain-history': { type: 'string', multiple: true },
   });
   if (values.help) return 'help';
   const tickInterval = parseIntegerFlag('--tick-interval', values['tick-interval'], 1) ?? 1000;
@@ -123,6 +127,7 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
     disable,
     maxTicks,
     jsonLogs: values['json-logs'] ?? false,
+    retainHistory: parseRetainHistory(values['retain-history'], THUNDERLINE_RETAINED_TABLES),
   };
 }
 
@@ -251,8 +256,15 @@ async function run(
       server: config.server,
       ...(config.maxTicks === undefined ? {} : { maxTicks: config.maxTicks }),
       ...(config.cluster ? { cluster: config.cluster } : {}),
+      ...(config.retainHistory.history === undefined ? {} : { retainHistory: config.retainHistory.history }),
     },
-    { disable: config.disable, beforeStart },
+    {
+      disable: config.disable,
+      beforeStart,
+      ...(config.retainHistory.tables.cerebros_trials === undefined
+        ? {}
+        : { cerebros: { retainTrials: config.retainHistory.tables.cerebros_trials } }),
+    },
   );
   if (runtime.serverUrl) io.out(`viewer: ${runtime.serverUrl}`);
   const cluster = runtime.cluster();

@@ -39,8 +39,11 @@ export class PubSub<E extends { type: string } = { type: string }> {
       this.topics.set(topic, set);
     }
     set.add(listener);
+    const listeners = set;
     return () => {
-      this.topics.get(topic)?.delete(listener);
+      listeners.delete(listener);
+      // A topic nobody listens to any more is forgotten: subscribing to ever new topics stays bounded.
+      if (listeners.size === 0 && this.topics.get(topic) === listeners) this.topics.delete(topic);
     };
   }
 

@@ -11,6 +11,7 @@ import type { Clock } from '../clock.ts';
 import { type ClusterOptions, validateClusterOptions } from '../cluster/node.ts';
 import type { DomainDefinition } from '../domain/define-domain.ts';
 import { describeValue, ThunderlineError } from '../errors.ts';
+import { parseRetentionRule, type RetentionRule } from '../store/retention.ts';
 
 /** Where the HTTP/WebSocket server listens. */
 export interface ServerOptions {
@@ -54,6 +55,12 @@ export interface RuntimeOptions {
    * on SQLite (`database`).
    */
   cluster?: ClusterOptions;
+  /**
+   * What `domain_activation_history`, the audit log, keeps: `'all'` (the default), `'<n>d'` (the
+   * last n days) or `'<n>rows'` (the newest n rows). Pruned in small batches while the runtime
+   * runs, each prune recorded in `ledger_prunes` (docs/operations.md, "Retention").
+   */
+  retainHistory?: string;
 }
 
 /** Options with every default filled in. */
@@ -68,6 +75,7 @@ export interface NormalizedRuntimeOptions {
   domainRestarts: { maxRestarts?: number; maxSeconds?: number };
   maxTicks: number | undefined;
   cluster: ClusterOptions | undefined;
+  retainHistory: RetentionRule;
 }
 
 /** Defaults of {@link RuntimeOptions}. */
@@ -144,6 +152,10 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
   }
   if (cluster && maxTicks !== undefined)
     throw invalid('maxTicks', "unset in cluster mode (every node would stop the cluster's ticks)", maxTicks);
+  const retainHistory = parseRetentionRule(options.retainHistory ?? 'all', 'retainHistory');
+  if (cluster && retainHistory.keep !== 'all') {
+    throw invalid('retainHistory', '"all" in cluster mode (the ledger is PostgreSQL\'s; retention prunes the SQLite file)', options.retainHistory);
+  }
   return {
     domains,
     tickInterval,
@@ -155,5 +167,6 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
     domainRestarts,
     maxTicks,
     cluster,
+    retainHistory,
   };
 }

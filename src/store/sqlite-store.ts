@@ -90,6 +90,11 @@ export class SqliteRegistryStore implements RegistryStore {
     return this.#mode.readonly;
   }
 
+  /** @internal The connection, for retention on a `:memory:` database, which no other connection can reach. */
+  get connection(): Database.Database {
+    return this.#db;
+  }
+
   beginRun(run: RunStart): void {
     const writers = this.#writable('beginRun');
     // The run's process: while the run is open, the holder of the file's lock.

@@ -90,3 +90,20 @@ governance('at most K activations per tick: the others activate on later ticks',
 });
 
 governance.run();
+
+// --- bounds
+
+const policyBounds = suite('thundercrown policy: bounds');
+
+policyBounds('keeps the latest `keep` refusals of 100,000 and counts them all', () => {
+  const policy = new ActivationPolicy({ allow: ['billing'], keep: 5 });
+  for (let tick = 1; tick <= 100_000; tick += 1) assert.is(policy.decide('thunderfoo', tick), false);
+  assert.is(policy.refusalCount, 100_000);
+  assert.equal(
+    policy.refusals().map((refusal) => refusal.tick),
+    [99_996, 99_997, 99_998, 99_999, 100_000],
+  );
+  assert.ok(policy.decide('billing', 100_001));
+});
+
+policyBounds.run();

@@ -124,5 +124,32 @@ failures('the report also goes to thunderline:subscriber_failed', (context) => {
   assert.equal(seen, [{ type: 'subscriber_failed', topic: 't', reason: 'a string', time: '2026-01-01T00:00:00.000Z' }]);
 });
 
+// --- bounds
+
+const bounds = suite('pubsub bounds');
+
+bounds('forgets a topic once its last listener unsubscribes, so 10,000 short-lived topics leave nothing behind', () => {
+  const pubsub = new PubSub<Event>(() => WALL);
+  const seen: string[] = [];
+  const keep = pubsub.subscribe('kept', (event) => seen.push(event.type));
+  for (let index = 0; index < 10_000; index += 1) {
+    const offA = pubsub.subscribe(`topic-${index}`, () => {});
+    const offB = pubsub.subscribe(`topic-${index}`, () => {});
+    offA();
+    assert.is(pubsub.subscriberCount(`topic-${index}`), 1);
+    offB();
+    offB();
+  }
+  // The topic table is internal; its size is the bound under test.
+  assert.is((pubsub as unknown as { topics: Map<string, unknown> }).topics.size, 1);
+  const again = pubsub.subscribe('topic-7', (event) => seen.push(`again:${event.type}`));
+  pubsub.publish('topic-7', { type: 'ping' } as Event);
+  pubsub.publish('kept', { type: 'pong' } as Event);
+  assert.equal(seen, ['again:ping', 'pong']);
+  again();
+  keep();
+});
+
 delivery.run();
 failures.run();
+bounds.run();

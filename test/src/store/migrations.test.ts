@@ -29,7 +29,7 @@ migrations.after.each((context) => {
   removeTmpDir(context.dir);
 });
 
-migrations('creates the four tables with exactly the documented column names', (context) => {
+migrations('creates the three registry tables, operator_actions and ledger_prunes with exactly the documented column names', (context) => {
   openStore(context.dbPath).close();
   const db = new Database(context.dbPath, { readonly: true });
   try {
@@ -39,7 +39,7 @@ migrations('creates the four tables with exactly the documented column names', (
       )
       .all()
       .map((row) => row.name);
-    assert.equal(tables, ['active_domain_registry', 'domain_activation_history', 'operator_actions', 'runtime_runs']);
+    assert.equal(tables, ['active_domain_registry', 'domain_activation_history', 'ledger_prunes', 'operator_actions', 'runtime_runs']);
     // The operator's kills and restarts through the server (docs/protocol.md, "POST /api/actors/action").
     assert.equal(columnsOf(db, 'operator_actions'), [
       'id',
@@ -80,6 +80,20 @@ migrations('creates the four tables with exactly the documented column names', (
       'tick_interval_ms',
       'version',
       'pid',
+    ]);
+    // What retention and `thunderline prune` deleted (docs/operations.md, "Retention").
+    assert.equal(columnsOf(db, 'ledger_prunes'), [
+      'id',
+      'run_id',
+      'source',
+      'table_name',
+      'rule',
+      'rows_deleted',
+      'first_id',
+      'last_id',
+      'cut_before',
+      'started_at',
+      'finished_at',
     ]);
   } finally {
     db.close();
