@@ -154,7 +154,11 @@ export function validateRuntimeOptions(options: RuntimeOptions = {}): Normalized
     throw invalid('maxTicks', "unset in cluster mode (every node would stop the cluster's ticks)", maxTicks);
   const retainHistory = parseRetentionRule(options.retainHistory ?? 'all', 'retainHistory');
   if (cluster && retainHistory.keep !== 'all') {
-    throw invalid('retainHistory', '"all" in cluster mode (the ledger is PostgreSQL\'s; retention prunes the SQLite file)', options.retainHistory);
+    throw invalid(
+      'retainHistory',
+      '"all" in cluster mode (the ledger is PostgreSQL\'s; retention prunes the SQLite file)',
+      options.retainHistory,
+    );
   }
   return {
     domains,
