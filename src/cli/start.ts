@@ -117,6 +117,9 @@ export function parseStartFlags(argv: string[], env: NodeJS.ProcessEnv = process
       };
   const leaseTtl = parseIntegerFlag('--lease-ttl', values['lease-ttl'], 300);
   const cluster = parseClusterFlags(values.postgres, values.nats, values['node-id'], maxTicks, leaseTtl);
+  if (cluster && values['retain-history'] !== undefined) {
+    throw usageError("--retain-history is not available in cluster mode (retention prunes a SQLite ledger; the cluster's is PostgreSQL's)");
+  }
   return {
     ...(cluster ? { cluster } : {}),
     tickInterval,

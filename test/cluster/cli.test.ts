@@ -5,6 +5,7 @@
  */
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { validateRuntimeOptions } from '../../src/runtime/options.ts';
 import { assertOneErrorLine, runCli } from '../src/cli/helpers.ts';
 import { TestCluster } from '../support/cluster-nodes.ts';
 import { type FreshDatabase, freshDatabase, TEST_NATS } from '../support/cluster-services.ts';
@@ -20,6 +21,10 @@ for (const [args, includes] of [
   [['--postgres', 'postgres://127.0.0.1/x', '--nats', TEST_NATS, '--node-id', 'a b'], '--node-id must be 1 to 64 letters'],
   [['--postgres', 'postgres://127.0.0.1/x', '--nats', TEST_NATS, '--max-ticks', '3'], '--max-ticks is not available in cluster mode'],
   [['--postgres', 'postgres://127.0.0.1/x', '--nats', TEST_NATS, '--lease-ttl', '10'], '--lease-ttl must be an integer >= 300, got "10"'],
+  [
+    ['--postgres', 'postgres://127.0.0.1/x', '--nats', TEST_NATS, '--retain-history', '30d'],
+    '--retain-history is not available in cluster mode',
+  ],
 ] as const) {
   usage(`start ${args.join(' ')} → exit 2`, async () => {
     const run = await runCli(['start', '--no-server', ...args]);
@@ -27,6 +32,24 @@ for (const [args, includes] of [
     assertOneErrorLine(run.stderr, includes);
   });
 }
+
+usage('startRuntime refuses retention, maxTicks and manual ticks in cluster mode, naming the option', () => {
+  const cluster = { postgres: 'postgres://127.0.0.1/x', nats: TEST_NATS };
+  for (const [options, message] of [
+    [{ cluster, retainHistory: '30d' }, 'retainHistory must be "all" in cluster mode'],
+    [{ cluster, maxTicks: 3 }, 'maxTicks must be unset in cluster mode'],
+    [{ cluster, tickInterval: 'manual' as const }, 'tickInterval must be an integer number of ms >= 1 in cluster mode'],
+    [{ cluster: { ...cluster, postgres: 'mysql://x' } }, 'cluster.postgres must be a postgres://… or postgresql://… URL, got "mysql://x"'],
+  ] as const) {
+    try {
+      validateRuntimeOptions(options);
+      assert.unreachable(`refused: ${JSON.stringify(options)}`);
+    } catch (error) {
+      assert.is((error as { code?: string }).code, 'ERR_INVALID_OPTION');
+      assert.ok((error as Error).message.includes(message), (error as Error).message);
+    }
+  }
+});
 
 usage.run();
 
