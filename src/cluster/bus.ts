@@ -150,24 +150,54 @@ export class ClusterBus {
     return this.follow(this.streams.events, start, (data, seq) => handler(seq, JSON.parse(decoder.decode(data)) as unknown[]));
   }
 
+  /**
+   * Reads `stream` with an ordered consumer for as long as the bus is open. Should the consumer
+   * end (a long outage can end an ordered consumer's iterator), a new one starts right after the
+   * last message handled, so nothing is skipped and nothing handled twice. The first consumer is
+   * made before this resolves; a failure to make it rejects.
+   */
   private async follow(
     stream: string,
     options: Record<string, unknown>,
     handler: (data: Uint8Array, seq: number) => void,
   ): Promise<() => void> {
-    const consumer = await this.js.consumers.get(stream, options);
-    const messages = await consumer.consume();
-    void (async () => {
+    let stopped = false;
+    let lastSeq = 0;
+    let current: { close(): Promise<unknown> } | undefined;
+    const open = async () => {
+      const from = lastSeq === 0 ? options : { ...options, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 };
+      const messages = await (await this.js.consumers.get(stream, from)).consume();
+      current = messages;
+      return messages;
+    };
+    const read = async (messages: Awaited<ReturnType<typeof open>>): Promise<void> => {
       for await (const message of messages) {
+        if (message.seq <= lastSeq) continue;
+        lastSeq = message.seq;
         try {
           handler(message.data, message.seq);
         } catch {
           // A handler's failure is its own to report; the stream goes on.
         }
       }
+    };
+    const first = await open();
+    void (async () => {
+      let messages: Awaited<ReturnType<typeof open>> | undefined = first;
+      while (!stopped) {
+        try {
+          messages ??= await open();
+          await read(messages);
+        } catch {
+          // The server is away: try again shortly.
+        }
+        messages = undefined;
+        if (!stopped) await new Promise((resolve) => setTimeout(resolve, 250).unref());
+      }
     })();
     const stop = (): void => {
-      void messages.close();
+      stopped = true;
+      void current?.close();
     };
     this.stops.push(stop);
     return stop;
