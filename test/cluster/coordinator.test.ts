@@ -253,8 +253,10 @@ test('renewals go on while a slow handoff runs: a node busy moving shards never 
   const slow = gate();
   let handoffs = 0;
   const hooks = a.record.hooks;
-  hooks.handoff = async () => {
+  const batches: number[] = [];
+  hooks.handoff = async (leases) => {
     handoffs += 1;
+    batches.push(leases.length);
     await slow.promise;
   };
   const b = await node(context, 'b');
@@ -280,7 +282,12 @@ test('renewals go on while a slow handoff runs: a node busy moving shards never 
   const [released] = await context.db.query<{ count: string }>(
     `select count(*) from cluster_leases where owner = 'a' and expires_at <= now()`,
   );
-  assert.is(Number(released?.count), 32, 'the batch was released once it finished');
+  // Released once it finished (a follow-up cycle may already have handed off the next batch).
+  assert.ok(Number(released?.count) >= 32, `released ${released?.count}`);
+  assert.ok(
+    batches.every((size) => size <= 32),
+    `batches of at most 32: ${batches}`,
+  );
 });
 
 test('the first node fixes the tick schedule; a node with another interval is refused by name', async (context) => {
