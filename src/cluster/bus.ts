@@ -243,7 +243,7 @@ export class ClusterBus {
 
   /** True while connected to a server. */
   connected(): boolean {
-    return !this.nc.isClosed() && this.nc.status !== undefined;
+    return !this.nc.isClosed();
   }
 
   /** Deletes this cluster's streams (tests). */

@@ -108,8 +108,6 @@ export class Coordinator {
   private paced = false;
   /** A handoff batch is queued or running. */
   private handoffQueued = false;
-  /** Successful cycles so far. */
-  cycles = 0;
 
   constructor(options: CoordinatorOptions) {
     this.nodeId = options.nodeId;
@@ -281,7 +279,6 @@ export class Coordinator {
       }
       if (started.length > 0) this.enqueueStart(started);
     }
-    this.cycles += 1;
     // More to hand off than one cycle may: the next cycle comes after a second, not a full interval.
     this.paced = surplus.length > handing.length;
     this.hooks.changed(view);

@@ -288,7 +288,6 @@ export class ClusterNode {
         failed: (error) => this.publish('lease_storage_failed', { reason: describe(error) }),
       },
     });
-    void system;
   }
 
   /** Joins the members table, follows ticks and peers' nudges, and runs the first cycle. */
