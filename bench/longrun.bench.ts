@@ -5,7 +5,7 @@
  * nodes, the trials table up to its retention), it runs `LONGRUN_SECONDS` more, sampling RSS, heap
  * after a full GC, active handles and file size every 10 s (every 5 s in a run of 2 minutes or
  * less), and prints each sample and the slopes over that time (least squares, per minute), tick
- * lateness, and what retention cost.
+ * lateness, what retention cost, and what the write-ahead log's checkpoints did.
  *
  * @example
  * npm run bench -- longrun                                  # 5 minutes of warm-up, then 30 measured
@@ -107,6 +107,17 @@ const onBatch = (message: unknown): void => {
   batchSinceTick = true;
 };
 diagnostics.subscribe('thunderline:retention_batch', onBatch);
+// The write-ahead log's checkpoints, on the checkpointer's worker thread (src/store/checkpointer.ts).
+const checkpoints = { cycles: 0, unsettled: 0, fallbacks: 0, maxFrames: 0, worker: new Histogram() };
+const onCheckpoint = (message: unknown): void => {
+  const cycle = message as { frames: number; settled: boolean; fallback: boolean; durationMs: number };
+  checkpoints.cycles += 1;
+  if (!cycle.settled) checkpoints.unsettled += 1;
+  if (cycle.fallback) checkpoints.fallbacks += 1;
+  checkpoints.maxFrames = Math.max(checkpoints.maxFrames, cycle.frames);
+  checkpoints.worker.add(cycle.durationMs);
+};
+diagnostics.subscribe('thunderline:wal_checkpoint', onCheckpoint);
 
 const runtime = await startThunderline({ tickInterval: tickMs, database: db, server: { host: '127.0.0.1', port: 0 } });
 const startedMs = performance.now();
@@ -150,6 +161,7 @@ for (let atMs = SAMPLE_MS; atMs <= (warmupSeconds + seconds) * 1000; atMs += SAM
 const endLoad = os.loadavg();
 await runtime.stop();
 diagnostics.unsubscribe('thunderline:retention_batch', onBatch);
+diagnostics.unsubscribe('thunderline:wal_checkpoint', onCheckpoint);
 
 const after = samples.filter((sample) => sample.atS >= warmupSeconds);
 const minutes = after.map((sample) => sample.atS / 60);
@@ -167,6 +179,15 @@ const results = {
   latenessMs: { n: lateness.count, p50: lateness.percentile(50), p99: lateness.percentile(99), max: lateness.max },
   latenessAfterBatchMs: { n: afterBatch.count, p50: afterBatch.percentile(50), p99: afterBatch.percentile(99), max: afterBatch.max },
   retentionBatches: { n: batches.count, p50Ms: batches.percentile(50), p99Ms: batches.percentile(99), maxMs: batches.max },
+  checkpoints: {
+    cycles: checkpoints.cycles,
+    unsettled: checkpoints.unsettled,
+    fallbacks: checkpoints.fallbacks,
+    maxFrames: checkpoints.maxFrames,
+    workerP50Ms: checkpoints.worker.percentile(50),
+    workerP99Ms: checkpoints.worker.percentile(99),
+    workerMaxMs: checkpoints.worker.max,
+  },
   loadAverage: { start: load, end: endLoad },
 };
 const f = (value: number, digits = 3): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -177,6 +198,7 @@ after warm-up (${after.length} samples, least squares):
   tick lateness p50 ${f(results.latenessMs.p50, 2)} ms, p99 ${f(results.latenessMs.p99, 2)} ms, max ${f(results.latenessMs.max, 2)} ms (${lateness.count} ticks; a tick early counts as 0)
   ticks right after a retention batch: p50 ${f(results.latenessAfterBatchMs.p50, 2)} ms, p99 ${f(results.latenessAfterBatchMs.p99, 2)} ms, max ${f(results.latenessAfterBatchMs.max, 2)} ms (${afterBatch.count} ticks)
   retention batches: ${batches.count}, p50 ${f(results.retentionBatches.p50Ms, 2)} ms, p99 ${f(results.retentionBatches.p99Ms, 2)} ms, max ${f(results.retentionBatches.maxMs, 2)} ms
+  log checkpoints (worker thread, whole run): ${checkpoints.cycles} cycles, ${checkpoints.unsettled} unsettled, ${checkpoints.fallbacks} finished on the event loop, at most ${checkpoints.maxFrames} frames; worker p50 ${f(results.checkpoints.workerP50Ms, 2)} ms, p99 ${f(results.checkpoints.workerP99Ms, 2)} ms, max ${f(results.checkpoints.workerMaxMs, 2)} ms
   load average at end ${endLoad.map((l) => l.toFixed(2)).join(' ')}
 `);
 if (process.env.LONGRUN_JSON) fs.writeFileSync(process.env.LONGRUN_JSON, JSON.stringify({ samples, results }, null, 2));

@@ -75,7 +75,7 @@ export interface SubscriberFailedEvent {
 }
 
 /** What an {@link OperationFailedEvent} reports as failed. */
-export type FailedOperation = 'terminate' | 'supervisor_start' | 'stop' | 'retention';
+export type FailedOperation = 'terminate' | 'supervisor_start' | 'stop' | 'retention' | 'checkpoint';
 
 /**
  * A failure with no caller to throw to, reported instead of swallowed: an actor's `terminate`

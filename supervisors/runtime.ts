@@ -33,9 +33,11 @@ import { type RuntimeOptions, validateRuntimeOptions } from '../src/runtime/opti
 import type { RegistryView } from '../src/runtime/registry-view.ts';
 import { Runtime, type RuntimeParts } from '../src/runtime/runtime.ts';
 import { resolveServerConfig, serverChild } from '../src/server/index.ts';
+import { type Checkpointer, startCheckpointer } from '../src/store/checkpointer.ts';
 import { startHistoryRetention } from '../src/store/history-retention.ts';
-import { openStore } from '../src/store/open-store.ts';
+import { MEMORY_PATH, openStore } from '../src/store/open-store.ts';
 import type { RegistryStore } from '../src/store/registry-store.ts';
+import { SqliteRegistryStore } from '../src/store/sqlite-store.ts';
 import { type DynamicSupervisorRef, dynamicSupervisorSpec } from '../src/supervisor/dynamic-supervisor.ts';
 import type { SupervisorRef } from '../src/supervisor/supervisor-ref.ts';
 import { VERSION } from '../src/version.ts';
@@ -113,6 +115,16 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
       onError: (error) => cluster.storageFailed(error),
     });
   } else store = openStore(config.database);
+  // Before the tree opens its writers: their log checkpoints run on a worker thread, not in a commit.
+  const checkpointer: Checkpointer | undefined =
+    store instanceof SqliteRegistryStore && store.path !== MEMORY_PATH
+      ? startCheckpointer({
+          path: store.path,
+          db: store.connection,
+          clock: system.clock,
+          onError: (error) => system.reportFailure('checkpoint', 'runtime', error),
+        })
+      : undefined;
   const runId = randomUUID();
   const startedAtMs = system.clock.now();
   let runtime: Runtime | undefined;
@@ -187,7 +199,11 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
         closing = true;
         stopRetention();
         web?.close();
-        await infrastructure.beforeClose?.();
+        try {
+          await infrastructure.beforeClose?.();
+        } finally {
+          await checkpointer?.stop();
+        }
       },
       web: [...(infrastructure.web ?? []), ...(web ? [web.spec] : [])],
       system,
@@ -257,6 +273,7 @@ export async function bootRuntime(options: RuntimeOptions, extras: RuntimeExtras
     } catch {
       // The run stays open; the next runtime on the file closes it as unclean.
     }
+    await checkpointer?.stop();
     try {
       await store.close();
     } catch {

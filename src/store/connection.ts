@@ -26,6 +26,7 @@
 import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { ThunderlineError } from '../errors.ts';
+import { adoptWriter } from './checkpointer.ts';
 import { acquireDatabaseLock, type DatabaseLock, DatabaseLockedError, type LockHolder } from './lock.ts';
 import { applyMigrations, loadMigrations, type MigrationSet } from './migrations.ts';
 import { assertSchemaNotNewer, inspectDatabaseFile, messageOf } from './preflight.ts';
@@ -114,6 +115,8 @@ export function openWriteConnection(path: string, options: WriteConnectionOption
     opened.pragma('synchronous = NORMAL');
     applyMigrations(opened, migrations);
     opened.pragma(`busy_timeout = ${WRITE_BUSY_TIMEOUT_MS}`);
+    // A checkpointer running for the file takes this writer's checkpoints off the event loop (`checkpointer.ts`).
+    adoptWriter(path, opened);
     return { db: opened, wal: opened.pragma('journal_mode', { simple: true }) === 'wal', lock };
   });
 }
