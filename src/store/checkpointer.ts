@@ -271,7 +271,8 @@ export class Checkpointer {
       }
       const pending = this.#pending;
       this.#pending = undefined;
-      pending?.resolve({ ...reply, fallback: false });
+      const { passes, frames, backfilled, settled, durationMs } = reply;
+      pending?.resolve({ passes, frames, backfilled, settled, fallback: false, durationMs });
     });
     worker.on('error', (error: unknown) =>
       this.#fail(error instanceof Error ? error : new Error(`the checkpoint worker of ${this.#key} failed: ${JSON.stringify(error)}`)),
