@@ -233,7 +233,10 @@ export class Checkpointer {
     const reply = await new Promise<CheckpointCycle>((resolveCycle, reject) => {
       this.#pending = { resolve: resolveCycle, reject };
       worker.postMessage({ type: 'cycle' });
-    }).finally(() => worker.unref());
+    }).finally(() => {
+      // A stop under way holds the worker until it exits.
+      if (!this.#stopped) worker.unref();
+    });
     const fallbackFrames = this.#options.fallbackFrames ?? CHECKPOINTER_DEFAULTS.fallbackFrames;
     if (this.active && !reply.settled && reply.frames >= fallbackFrames && this.#options.db.open) {
       let row: CheckpointRow;

@@ -150,6 +150,21 @@ test('stop gives the open writers their automatic checkpoints back; writers open
   await again.stop();
 });
 
+test('a stop while a cycle is under way waits for the cycle and the worker; the process is held until then', async (context) => {
+  const { owner, open } = writers(context);
+  const checkpointer = startCheckpointer({ path: context.file, db: owner, clock: new ManualClock() });
+  commits(open(), 200);
+  // Nothing else holds the event loop here: were the worker let go before it exits, the process would end mid-test.
+  const cycle = checkpointer.checkpoint();
+  await checkpointer.stop();
+  const settled = await cycle.then(
+    (value) => value,
+    (error: unknown) => error,
+  );
+  assert.ok(settled instanceof Error ? /stopped/.test(settled.message) : (settled as CheckpointCycle).passes >= 1, String(settled));
+  assert.is(autocheckpoint(owner), SQLITE_AUTOCHECKPOINT_PAGES);
+});
+
 test('a cycle that does not settle and leaves fallbackFrames in the log is finished on the owner connection', async (context) => {
   const { owner, open } = writers(context);
   // One pass can never see the log settled, so every cycle is unsettled.
