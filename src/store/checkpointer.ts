@@ -199,11 +199,7 @@ export class Checkpointer {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    this.#options.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#release();
-    const worker = this.#worker;
-    this.#worker = undefined;
+    const worker = this.#halt();
     if (worker && !this.#failed) {
       worker.ref();
       worker.postMessage({ type: 'stop' });
@@ -291,15 +287,20 @@ export class Checkpointer {
   #fail(error: Error): void {
     if (!this.active) return;
     this.#failed = true;
+    void this.#halt()?.terminate();
+    this.#pending?.reject(error);
+    this.#pending = undefined;
+    this.#options.onError?.(error);
+  }
+
+  /** Cancels the next cycle, gives the writers back, and detaches the worker, which it returns. */
+  #halt(): Worker | undefined {
     this.#options.clock.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#release();
     const worker = this.#worker;
     this.#worker = undefined;
-    void worker?.terminate();
-    this.#pending?.reject(error);
-    this.#pending = undefined;
-    this.#options.onError?.(error);
+    return worker;
   }
 
   #release(): void {

@@ -2,7 +2,6 @@ import diagnostics from 'node:diagnostics_channel';
 import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { defineDomain, startRuntime } from '../../../index.ts';
 import { ManualClock } from '../../../src/clock.ts';
@@ -10,28 +9,13 @@ import { type CheckpointCycle, SQLITE_AUTOCHECKPOINT_PAGES, startCheckpointer } 
 import { openWriteConnection } from '../../../src/store/connection.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import type { SqliteRegistryStore } from '../../../src/store/sqlite-store.ts';
-import { makeTmpDir, removeTmpDir } from './helpers.ts';
+import { type FileContext, fileSuite } from './helpers.ts';
 
 /** A WAL frame: a 24-byte header and a 4 KB page (SQLite's default page size). */
 const FRAME_BYTES = 24 + 4096;
 const WAL_HEADER_BYTES = 32;
 
-interface Context {
-  dir: string;
-  file: string;
-  open: Array<{ close(): void }>;
-}
-
-const test = suite<Context>('WAL checkpoints on a worker thread', { dir: '', file: '', open: [] });
-test.before.each((context) => {
-  context.dir = makeTmpDir();
-  context.file = path.join(context.dir, 'thunderline.db');
-  context.open = [];
-});
-test.after.each((context) => {
-  for (const resource of context.open.reverse()) resource.close();
-  removeTmpDir(context.dir);
-});
+const test = fileSuite('WAL checkpoints on a worker thread');
 
 function autocheckpoint(db: Database.Database): number {
   return db.pragma('wal_autocheckpoint', { simple: true }) as number;
@@ -60,7 +44,7 @@ function commits(db: Database.Database, count: number): void {
 }
 
 /** Opens the store and a second writer beside it, as cerebros opens one beside the registry store. */
-function writers(context: Context): { store: SqliteRegistryStore; owner: Database.Database; open(): Database.Database } {
+function writers(context: FileContext): { store: SqliteRegistryStore; owner: Database.Database; open(): Database.Database } {
   const store = openStore(context.file) as SqliteRegistryStore;
   context.open.push(store);
   return {

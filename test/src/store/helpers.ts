@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { suite } from 'uvu';
 import { ThunderlineError } from '../../../src/errors.ts';
 import type { StatusChange } from '../../../src/store/index.ts';
 
@@ -31,6 +32,28 @@ export function makeTmpDir(): string {
 
 export function removeTmpDir(dir: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** A test's own directory, the database file in it, and what the test opened (closed after it, newest first). */
+export interface FileContext {
+  dir: string;
+  file: string;
+  open: Array<{ close(): void }>;
+}
+
+/** A suite whose every test gets a fresh {@link FileContext}; the directory is removed after it. */
+export function fileSuite(name: string) {
+  const test = suite<FileContext>(name, { dir: '', file: '', open: [] });
+  test.before.each((context) => {
+    context.dir = makeTmpDir();
+    context.file = path.join(context.dir, 'thunderline.db');
+    context.open = [];
+  });
+  test.after.each((context) => {
+    for (const resource of context.open.reverse()) resource.close();
+    removeTmpDir(context.dir);
+  });
+  return test;
 }
 
 /** Runs `fn` and returns the ThunderlineError it throws; fails when it throws nothing else. */

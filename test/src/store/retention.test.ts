@@ -16,29 +16,9 @@ import {
   TablePruner,
 } from '../../../src/store/retention.ts';
 import { startThunderline, THUNDERLINE_DOMAINS } from '../../../supervisors/thunderline.ts';
-import { catchThunderlineError, change, makeTmpDir, removeTmpDir } from './helpers.ts';
+import { catchThunderlineError, change, fileSuite, makeTmpDir, removeTmpDir } from './helpers.ts';
 
 const DAY_MS = 86_400_000;
-
-interface Context {
-  dir: string;
-  file: string;
-  open: Array<{ close(): void }>;
-}
-
-function fresh(name: string) {
-  const test = suite<Context>(name, { dir: '', file: '', open: [] });
-  test.before.each((context) => {
-    context.dir = makeTmpDir();
-    context.file = path.join(context.dir, 'thunderline.db');
-    context.open = [];
-  });
-  test.after.each((context) => {
-    for (const resource of context.open.reverse()) resource.close();
-    removeTmpDir(context.dir);
-  });
-  return test;
-}
 
 /** Writes `count` history rows, the i-th (from 1) at `at(i)`, through the registry store; returns nothing open. */
 function writeHistory(file: string, count: number, at: (i: number) => number): void {
@@ -103,7 +83,7 @@ rules('startRuntime refuses a bad retainHistory before it creates a file', async
 
 // --- the pruner on a real file
 
-const pruner = fresh('retention: the pruner on a real file');
+const pruner = fileSuite('retention: the pruner on a real file');
 
 pruner('a rows rule keeps the newest rows, deleting one batch per timer turn, and records the pass once', (context) => {
   writeHistory(context.file, 1000, (i) => i);
@@ -252,7 +232,7 @@ pruner('TablePruner leaves a table whose rule keeps all, or which is empty, alon
 
 // --- a runtime's retention
 
-const runtime = fresh('retention: a runtime on a real file');
+const runtime = fileSuite('retention: a runtime on a real file');
 
 runtime('keeps the whole audit history by default, however long it runs', async (context) => {
   const clock = new ManualClock();
